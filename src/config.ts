@@ -1,0 +1,141 @@
+/**
+ * Server configuration: flags beat environment variables beat defaults. Resolved once at start;
+ * nothing else reads `process.env` for server settings.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { LettaError } from './errors.js';
+
+export interface RateLimitConfig {
+  max: number;
+  windowMs: number;
+  /** As written by the user, e.g. `100/minute`. */
+  text: string;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** `false`: no CORS headers; `true`: any origin; a list: only those origins. */
+  cors: boolean | string[];
+  auth: boolean;
+  secure: boolean;
+  docs: boolean;
+  home: string;
+  sqlitePath: string;
+  pgUri: string | undefined;
+  redisUrl: string | undefined;
+  apiKey: string | undefined;
+  serverPassword: string | undefined;
+  rateLimit: RateLimitConfig | undefined;
+  bodyLimit: number;
+  sslCert: string | undefined;
+  sslKey: string | undefined;
+  logLevel: string;
+  defaultLlmHandle: string | undefined;
+  defaultEmbeddingHandle: string | undefined;
+  /** How long a send waits for a busy conversation before 409 CONVERSATION_BUSY. */
+  conversationWaitMs: number;
+  keepaliveMs: number;
+  maxBatchSize: number;
+}
+
+/** The flags `letta server` accepts (commander's parsed options). */
+export interface ServerFlags {
+  host?: string;
+  port?: string;
+  cors?: boolean | string;
+  auth?: boolean;
+  secure?: boolean;
+  docs?: boolean;
+  pgUri?: string;
+  redisUrl?: string;
+  rateLimit?: string;
+  bodyLimit?: string;
+  sslCert?: string;
+  sslKey?: string;
+  logLevel?: string;
+}
+
+export function resolveConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const home = env.LETTA_HOME || join(homedir(), '.letta');
+  const port = parsePort(flags.port ?? env.LETTA_PORT ?? '8283');
+  const corsText = flags.cors ?? env.LETTA_CORS;
+  return {
+    host: flags.host ?? env.LETTA_HOST ?? '127.0.0.1',
+    port,
+    cors: parseCors(corsText),
+    auth: flags.auth ?? truthy(env.LETTA_AUTH),
+    secure: flags.secure ?? truthy(env.LETTA_SERVER_SECURE),
+    docs: flags.docs ?? false,
+    home,
+    sqlitePath: env.LETTA_SQLITE_PATH || join(home, 'letta.db'),
+    pgUri: flags.pgUri || env.LETTA_PG_URI || undefined,
+    redisUrl: flags.redisUrl || env.LETTA_REDIS_URL || undefined,
+    apiKey: env.LETTA_API_KEY || undefined,
+    serverPassword: env.LETTA_SERVER_PASSWORD || undefined,
+    rateLimit: parseRateLimit(flags.rateLimit ?? env.LETTA_RATE_LIMIT),
+    bodyLimit: parseSize(flags.bodyLimit ?? env.LETTA_BODY_LIMIT ?? '1mb'),
+    sslCert: flags.sslCert ?? env.LETTA_SSL_CERT,
+    sslKey: flags.sslKey ?? env.LETTA_SSL_KEY,
+    logLevel: flags.logLevel ?? env.LETTA_LOG_LEVEL ?? 'info',
+    defaultLlmHandle: env.LETTA_DEFAULT_LLM_HANDLE || undefined,
+    defaultEmbeddingHandle: env.LETTA_DEFAULT_EMBEDDING_HANDLE || undefined,
+    conversationWaitMs: parseIntSetting('LETTA_CONVERSATION_WAIT_MS', env.LETTA_CONVERSATION_WAIT_MS, 30_000),
+    keepaliveMs: parseIntSetting('LETTA_KEEPALIVE_INTERVAL', env.LETTA_KEEPALIVE_INTERVAL, 20) * 1000,
+    maxBatchSize: parseIntSetting('LETTA_MAX_BATCH_SIZE', env.LETTA_MAX_BATCH_SIZE, 100),
+  };
+}
+
+function truthy(v: string | undefined): boolean {
+  return v !== undefined && /^(1|true|yes|on)$/i.test(v);
+}
+
+function parsePort(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new LettaError('BAD_REQUEST', `invalid port '${text}': expected an integer from 0 to 65535`);
+  }
+  return n;
+}
+
+function parseCors(v: boolean | string | undefined): boolean | string[] {
+  if (v === undefined || v === false) return false;
+  if (v === true || v === '' || v === '*' || v === 'true') return true;
+  const origins = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const o of origins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(o)) {
+      throw new LettaError('BAD_REQUEST', `invalid CORS origin '${o}': expected e.g. https://app.example.com`);
+    }
+  }
+  return origins;
+}
+
+const WINDOWS: Record<string, number> = { second: 1000, minute: 60_000, hour: 3_600_000 };
+
+export function parseRateLimit(v: string | undefined): RateLimitConfig | undefined {
+  if (!v) return undefined;
+  const m = /^(\d+)\s*\/\s*(second|minute|hour)s?$/.exec(v.trim());
+  if (!m || Number(m[1]) < 1) {
+    throw new LettaError('BAD_REQUEST', `invalid rate limit '${v}': expected <n>/<second|minute|hour>, e.g. 60/minute`);
+  }
+  return { max: Number(m[1]), windowMs: WINDOWS[m[2]!]!, text: v.trim() };
+}
+
+function parseSize(v: string): number {
+  const m = /^(\d+)\s*(b|kb|k|mb|m)?$/i.exec(v.trim());
+  if (!m) throw new LettaError('BAD_REQUEST', `invalid body limit '${v}': expected e.g. 1mb or 512kb`);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const mult = unit.startsWith('m') ? 1024 * 1024 : unit.startsWith('k') ? 1024 : 1;
+  return Number(m[1]) * mult;
+}
+
+function parseIntSetting(name: string, v: string | undefined, fallback: number): number {
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new LettaError('BAD_REQUEST', `invalid ${name} '${v}'`);
+  return n;
+}

@@ -1,0 +1,137 @@
+/**
+ * The core: one object holding the store, the providers and the services, shared by both APIs
+ * and the CLI. Nothing in here knows about HTTP.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ServerConfig } from './config.js';
+import type { Logger } from './logger.js';
+import { createProviderRegistry, type ProviderRegistry } from './runtime/llm/index.js';
+import { AgentService } from './services/agent-service.js';
+import { BlockService } from './services/block-service.js';
+import { ConversationService } from './services/conversation-service.js';
+import { ToolService } from './services/tool-service.js';
+import { MessageService } from './services/message-service.js';
+import { ConversationGate } from './runtime/conversation-gate.js';
+import { RunChannels } from './runtime/run-channel.js';
+import { recoverOrphanRuns, startRunSweeper } from './services/run-recovery.js';
+import { acquireProcessLock } from './store/process-lock.js';
+import { type DatabaseHandle, migrateToLatest, openDatabase, Store } from './store/index.js';
+
+export interface Core {
+  config: ServerConfig;
+  log: Logger;
+  database: DatabaseHandle;
+  store: Store;
+  providers: ProviderRegistry;
+  agents: AgentService;
+  blocks: BlockService;
+  tools: ToolService;
+  conversations: ConversationService;
+  messages: MessageService;
+  channels: RunChannels;
+  /** This process's identity, recorded as the owner of the runs it executes. */
+  instanceId: string;
+  /** Hooks run by {@link closeCore} (stop timers, drain runs) before the database closes. */
+  onClose: Array<() => Promise<void> | void>;
+}
+
+export interface CoreOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Skip applying migrations (tests of the migrate command). */
+  skipMigrations?: boolean;
+  /**
+   * This process is the server for this database (the CLI's `letta server`): on SQLite, take the
+   * file's process lock (a second server on the same file refuses to start) and fail the runs a
+   * previous process left active.
+   */
+  exclusive?: boolean;
+}
+
+/** Opens the database, applies migrations and wires the services. */
+export async function createCore(config: ServerConfig, log: Logger, options: CoreOptions = {}): Promise<Core> {
+  const unlock = options.exclusive && !config.pgUri ? acquireProcessLock(config.sqlitePath) : undefined;
+  const database = await openDatabase({ pgUri: config.pgUri, sqlitePath: config.sqlitePath }).catch((err: unknown) => {
+    unlock?.();
+    throw err;
+  });
+  try {
+    if (!options.skipMigrations) {
+      const report = await migrateToLatest(database);
+      if (report.applied.length > 0) log.info({ applied: report.applied }, 'database migrated');
+    }
+    const store = new Store(database.db, database.dialect);
+    await store.organizations.ensureDefault();
+    const providers = createProviderRegistry(options.env ?? process.env);
+    const blocks = new BlockService(store);
+    const tools = new ToolService(store);
+    const conversations = new ConversationService(store);
+    const agents = new AgentService(store, blocks, tools, conversations, {
+      defaultLlmHandle: config.defaultLlmHandle,
+      defaultEmbeddingHandle: config.defaultEmbeddingHandle,
+      normalizeModel: (model) => normalizeModel(providers, model),
+    });
+    const instanceId = `letta-${randomUUID()}`;
+    const gate = new ConversationGate(store);
+    const channels = new RunChannels();
+    const messages = new MessageService({
+      store,
+      conversations,
+      providers,
+      gate,
+      channels,
+      log,
+      instanceId,
+      conversationWaitMs: config.conversationWaitMs,
+    });
+    const onClose: Core['onClose'] = [];
+    if (unlock) onClose.push(unlock);
+    onClose.push(() => gate.close());
+    if (options.exclusive || database.dialect === 'postgres') {
+      const failed = await recoverOrphanRuns(store, database.dialect, options.exclusive === true);
+      if (failed > 0) log.warn({ failed }, 'marked runs of a stopped process as failed');
+      const sweeper = startRunSweeper(store, config.conversationWaitMs, log);
+      onClose.push(() => clearInterval(sweeper));
+    }
+    onClose.push(() => messages.drain(10_000));
+    return {
+      config,
+      log,
+      database,
+      store,
+      providers,
+      agents,
+      blocks,
+      tools,
+      conversations,
+      messages,
+      channels,
+      instanceId,
+      onClose,
+    };
+  } catch (err) {
+    await database.close().catch(() => {});
+    unlock?.();
+    throw err;
+  }
+}
+
+/** Runs the close hooks in reverse order, then closes the database. */
+export async function closeCore(core: Core): Promise<void> {
+  for (const hook of core.onClose.splice(0).reverse()) {
+    try {
+      await hook();
+    } catch (err) {
+      core.log.error({ err }, 'error while closing');
+    }
+  }
+  await core.database.close();
+}
+
+function normalizeModel(providers: ProviderRegistry, model: string): string {
+  if (model.includes('/')) return model;
+  try {
+    return providers.resolve(model).handle;
+  } catch {
+    return model;
+  }
+}

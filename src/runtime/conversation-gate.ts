@@ -1,0 +1,116 @@
+/**
+ * One run at a time per conversation, across processes, without Redis.
+ *
+ * Inside a process, sends to one conversation wait in a FIFO queue. The head of the queue then
+ * claims the conversation row in the database (a conditional UPDATE, atomic on SQLite and
+ * PostgreSQL alike), polling with backoff while another process holds it. A claim carries a lease
+ * renewed while the run lives, so a crashed holder's claim lapses instead of blocking forever.
+ * Waiting is bounded: past `waitMs` the send fails with CONVERSATION_BUSY (409).
+ */
+import { LettaError } from '../errors.js';
+import type { Store } from '../store/store.js';
+
+export const LEASE_MS = 30_000;
+const RENEW_MS = 10_000;
+
+export type Release = () => Promise<void>;
+
+export class ConversationGate {
+  private readonly tails = new Map<string, Promise<void>>();
+  private readonly held = new Map<string, string>(); // runId → conversationId
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly store: Store) {
+    this.timer = setInterval(() => {
+      void this.store.claims.renew([...this.held.keys()], leaseUntil()).catch(() => {});
+    }, RENEW_MS);
+    this.timer.unref();
+  }
+
+  /** Waits for the conversation (FIFO in-process, then the database claim) and returns a release. */
+  async acquire(conversationId: string, runId: string, waitMs: number, signal?: AbortSignal): Promise<Release> {
+    const deadline = Date.now() + waitMs;
+    const previous = this.tails.get(conversationId) ?? Promise.resolve();
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    const tail = previous.then(() => mine);
+    this.tails.set(conversationId, tail);
+    const leave = () => {
+      done();
+      if (this.tails.get(conversationId) === tail) this.tails.delete(conversationId);
+    };
+    try {
+      await waitFor(previous, deadline, signal, conversationId);
+      await this.claim(conversationId, runId, deadline, signal);
+    } catch (err) {
+      leave();
+      throw err;
+    }
+    this.held.set(runId, conversationId);
+    let released = false;
+    return async () => {
+      if (released) return;
+      released = true;
+      this.held.delete(runId);
+      try {
+        await this.store.claims.release(conversationId, runId);
+      } finally {
+        leave();
+      }
+    };
+  }
+
+  private async claim(conversationId: string, runId: string, deadline: number, signal?: AbortSignal): Promise<void> {
+    let delay = 5;
+    for (;;) {
+      if (await this.store.claims.claim(conversationId, runId, new Date().toISOString(), leaseUntil())) return;
+      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+      if (Date.now() + delay > deadline) {
+        const holder = await this.store.claims.holder(conversationId);
+        throw busy(conversationId, holder);
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, 200);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+}
+
+function leaseUntil(): string {
+  return new Date(Date.now() + LEASE_MS).toISOString();
+}
+
+async function waitFor(p: Promise<void>, deadline: number, signal: AbortSignal | undefined, id: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(busy(id, null)), Math.max(deadline - Date.now(), 0));
+  });
+  const aborted = signal
+    ? new Promise<never>((_, reject) => {
+        if (signal.aborted) reject(signal.reason);
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      })
+    : null;
+  try {
+    await Promise.race(aborted ? [p, timeout, aborted] : [p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function busy(conversationId: string, holder: string | null): LettaError {
+  return new LettaError(
+    'CONVERSATION_BUSY',
+    `Conversation ${conversationId} is busy with another run; try again when it finishes`,
+    { extra: holder ? { run_id: holder } : {} },
+  );
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

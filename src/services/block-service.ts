@@ -1,0 +1,109 @@
+/** Memory blocks as resources: create, read, update, attach to and detach from agents. */
+import { LettaError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { BlockListQuery, BlockPatch } from '../store/block-repository.js';
+import { type BlockRecord, type JsonObject, nowIso } from '../store/records.js';
+import type { Store } from '../store/store.js';
+import type { RequestContext } from './context.js';
+
+export const DEFAULT_BLOCK_LIMIT = 100_000;
+export const BLOCK_LABEL_PATTERN = '^[A-Za-z_][A-Za-z0-9_-]{0,49}$';
+const LABEL_RE = new RegExp(BLOCK_LABEL_PATTERN);
+
+export interface NewBlockInput {
+  label: string;
+  value: string;
+  limit?: number | undefined;
+  description?: string | null | undefined;
+  read_only?: boolean | undefined;
+  metadata?: JsonObject | undefined;
+  tags?: string[] | undefined;
+}
+
+export class BlockService {
+  constructor(private readonly store: Store) {}
+
+  /** A new block record (not yet stored), validated. */
+  build(ctx: RequestContext, input: NewBlockInput, now = nowIso()): BlockRecord {
+    if (!LABEL_RE.test(input.label)) {
+      throw new LettaError('VALIDATION_ERROR', `block label '${input.label}' is invalid: use letters, digits, _ and -`);
+    }
+    const limit = input.limit ?? Math.max(DEFAULT_BLOCK_LIMIT, input.value.length);
+    if (input.value.length > limit) {
+      throw new LettaError('VALIDATION_ERROR', `block '${input.label}' value exceeds its limit of ${limit} characters`);
+    }
+    return {
+      id: newId('block'),
+      organization_id: ctx.org,
+      label: input.label,
+      value: input.value,
+      limit,
+      description: input.description ?? null,
+      read_only: input.read_only ?? false,
+      metadata: input.metadata ?? {},
+      tags: input.tags ?? [],
+      version: 1,
+      created_at: now,
+      updated_at: now,
+    };
+  }
+
+  async create(ctx: RequestContext, input: NewBlockInput): Promise<BlockRecord> {
+    const block = this.build(ctx, input);
+    await this.store.blocks.insert(block);
+    return block;
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<BlockRecord> {
+    const block = await this.store.blocks.get(ctx.org, id);
+    if (!block) throw new LettaError('BLOCK_NOT_FOUND', `Block '${id}' not found`);
+    return block;
+  }
+
+  list(ctx: RequestContext, query: BlockListQuery): Promise<BlockRecord[]> {
+    return this.store.blocks.list(ctx.org, query);
+  }
+
+  async listForAgent(ctx: RequestContext, agentId: string): Promise<BlockRecord[]> {
+    return this.store.blocks.listForAgent(ctx.org, agentId);
+  }
+
+  async getByLabel(ctx: RequestContext, agentId: string, label: string): Promise<BlockRecord> {
+    const blocks = await this.store.blocks.listForAgent(ctx.org, agentId);
+    const block = blocks.find((b) => b.label === label);
+    if (!block) throw new LettaError('BLOCK_NOT_FOUND', `Block with label '${label}' not found on agent ${agentId}`);
+    return block;
+  }
+
+  async update(ctx: RequestContext, id: string, patch: BlockPatch): Promise<BlockRecord> {
+    const block = await this.get(ctx, id);
+    if (patch.label !== undefined && !LABEL_RE.test(patch.label)) {
+      throw new LettaError('VALIDATION_ERROR', `block label '${patch.label}' is invalid`);
+    }
+    const value = patch.value ?? block.value;
+    const limit = patch.limit ?? block.limit;
+    if (value.length > limit) {
+      throw new LettaError('VALIDATION_ERROR', `block value (${value.length} chars) exceeds its limit of ${limit}`);
+    }
+    await this.store.blocks.update(ctx.org, id, patch, nowIso());
+    return this.get(ctx, id);
+  }
+
+  async delete(ctx: RequestContext, id: string): Promise<void> {
+    if (!(await this.store.blocks.delete(ctx.org, id))) throw new LettaError('BLOCK_NOT_FOUND', `Block '${id}' not found`);
+  }
+
+  async attach(ctx: RequestContext, agentId: string, blockId: string): Promise<void> {
+    const block = await this.get(ctx, blockId);
+    const existing = await this.store.blocks.listForAgent(ctx.org, agentId);
+    if (existing.some((b) => b.label === block.label && b.id !== block.id)) {
+      throw new LettaError('BLOCK_LABEL_TAKEN', `Agent already has a block labelled '${block.label}'`);
+    }
+    await this.store.blocks.attach(ctx.org, agentId, blockId);
+  }
+
+  async detach(ctx: RequestContext, agentId: string, blockId: string): Promise<void> {
+    await this.get(ctx, blockId);
+    await this.store.blocks.detach(ctx.org, agentId, blockId);
+  }
+}

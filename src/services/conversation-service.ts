@@ -1,0 +1,148 @@
+/**
+ * Conversations: threads of one agent. Each has its own in-context messages, starting with its
+ * own compiled system message; all of an agent's conversations share its memory blocks.
+ */
+import { LettaError } from '../errors.js';
+import { isId, newId } from '../ids.js';
+import { compileMemory, compileSystemPrompt, memoryFingerprint } from '../runtime/memory.js';
+import { countTokens } from '../runtime/tokens.js';
+import type { AgentRecord, BlockRecord, ConversationRecord, NewMessage, PageQuery } from '../store/records.js';
+import { nowIso } from '../store/records.js';
+import type { Store } from '../store/store.js';
+import type { RequestContext } from './context.js';
+
+export class ConversationService {
+  constructor(private readonly store: Store) {}
+
+  /** Creates a conversation and its system message inside the caller's transaction. */
+  async createWithin(
+    tx: Store,
+    ctx: RequestContext,
+    agent: AgentRecord,
+    blocks: BlockRecord[],
+    options: { isDefault: boolean; summary?: string | null },
+  ): Promise<ConversationRecord> {
+    const now = nowIso();
+    const conv: ConversationRecord = {
+      id: newId('conv'),
+      organization_id: ctx.org,
+      agent_id: agent.id,
+      is_default: options.isDefault,
+      summary: options.summary ?? null,
+      in_context_message_ids: [],
+      memory_fingerprint: memoryFingerprint(agent.system, blocks),
+      active_run_id: null,
+      lease_until: null,
+      archived: false,
+      last_message_at: null,
+      created_at: now,
+      updated_at: now,
+    };
+    const system = systemMessage(ctx, agent, conv, blocks, 0, now);
+    conv.in_context_message_ids = [system.id];
+    await tx.conversations.insert(conv);
+    await tx.messages.insertMany([system]);
+    return conv;
+  }
+
+  async create(ctx: RequestContext, agent: AgentRecord, summary?: string | null): Promise<ConversationRecord> {
+    return this.store.transaction(async (tx) => {
+      const blocks = await tx.blocks.listForAgent(ctx.org, agent.id);
+      return this.createWithin(tx, ctx, agent, blocks, { isDefault: false, summary: summary ?? null });
+    });
+  }
+
+  /**
+   * The conversation a send goes to: the agent's default one when `id` is absent or `default`,
+   * else the conversation with that id, which must belong to the agent.
+   */
+  async resolve(ctx: RequestContext, agent: AgentRecord, id?: string | null): Promise<ConversationRecord> {
+    if (id === undefined || id === null || id === 'default' || id === agent.id) {
+      const conv = await this.store.conversations.getDefault(ctx.org, agent.id);
+      if (!conv) throw new LettaError('CONVERSATION_NOT_FOUND', `Agent '${agent.name}' has no default conversation`);
+      return conv;
+    }
+    return this.get(ctx, id, agent.id);
+  }
+
+  async get(ctx: RequestContext, id: string, agentId?: string): Promise<ConversationRecord> {
+    if (!isId('conv', id)) throw new LettaError('INVALID_ID', `'${id}' is not a valid conversation id (conv-<uuid4>)`);
+    const conv = await this.store.conversations.get(ctx.org, id);
+    if (!conv || (agentId !== undefined && conv.agent_id !== agentId)) {
+      throw new LettaError('CONVERSATION_NOT_FOUND', `Conversation '${id}' not found`);
+    }
+    return conv;
+  }
+
+  list(
+    ctx: RequestContext,
+    query: PageQuery & { agentId?: string | undefined; includeArchived?: boolean },
+  ): Promise<ConversationRecord[]> {
+    return this.store.conversations.list(ctx.org, query);
+  }
+
+  async update(ctx: RequestContext, id: string, patch: { summary?: string | null }): Promise<ConversationRecord> {
+    await this.get(ctx, id);
+    await this.store.conversations.update(ctx.org, id, patch, nowIso());
+    return this.get(ctx, id);
+  }
+
+  /** Soft delete (as Letta): the conversation is archived and leaves listings. */
+  async archive(ctx: RequestContext, id: string): Promise<ConversationRecord> {
+    const conv = await this.get(ctx, id);
+    if (conv.is_default) throw new LettaError('BAD_REQUEST', "An agent's default conversation cannot be deleted");
+    await this.store.conversations.update(ctx.org, id, { archived: true }, nowIso());
+    return { ...conv, archived: true };
+  }
+}
+
+/** A freshly compiled system message for a conversation. */
+export function systemMessage(
+  ctx: RequestContext,
+  agent: AgentRecord,
+  conv: ConversationRecord,
+  blocks: BlockRecord[],
+  recallCount: number,
+  now: string,
+  archival: { count: number; tags: string[] } = { count: 0, tags: [] },
+): NewMessage {
+  const content = compileSystemText(agent, conv, blocks, recallCount, new Date(now), archival);
+  return {
+    id: newId('message'),
+    organization_id: ctx.org,
+    agent_id: agent.id,
+    conversation_id: conv.id,
+    role: 'system',
+    content,
+    reasoning: null,
+    tool_calls: null,
+    tool_call_id: null,
+    name: null,
+    status: null,
+    run_id: null,
+    step_id: null,
+    otid: null,
+    tokens: countTokens(content),
+    metadata: {},
+    created_at: now,
+  };
+}
+
+export function compileSystemText(
+  agent: AgentRecord,
+  conv: ConversationRecord,
+  blocks: BlockRecord[],
+  recallCount: number,
+  now: Date,
+  archival: { count: number; tags: string[] },
+): string {
+  const memory = compileMemory(blocks, {
+    agentId: agent.id,
+    conversationId: conv.is_default ? 'default' : conv.id,
+    recallCount,
+    archivalCount: archival.count,
+    archivalTags: archival.tags,
+    now,
+  });
+  return compileSystemPrompt(agent.system, memory);
+}

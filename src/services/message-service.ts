@@ -1,0 +1,264 @@
+/**
+ * Sends: every send is a run (`run-…`) that goes created → running → completed | failed |
+ * cancelled. The run executes independently of the caller: a client that disconnects does not
+ * stop it (its messages are stored and its events can be resumed); only a cancel does.
+ */
+import { LettaError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { Logger } from '../logger.js';
+import { AgentLoop } from '../runtime/agent-loop.js';
+import type { ConversationGate, Release } from '../runtime/conversation-gate.js';
+import { type LettaMessage, replyText } from '../runtime/letta-messages.js';
+import type { ProviderRegistry } from '../runtime/llm/index.js';
+import type { ResolvedModel } from '../runtime/llm/types.js';
+import type { RunChannel, RunChannels } from '../runtime/run-channel.js';
+import { runStatusFor, type StopReason, type Usage } from '../runtime/stop-reasons.js';
+import type { ArchivalTools } from '../runtime/tools/execute-tool.js';
+import type { AgentRecord, ConversationRecord, RunRecord } from '../store/records.js';
+import { nowIso } from '../store/records.js';
+import type { Store } from '../store/store.js';
+import type { RequestContext } from './context.js';
+import type { ConversationService } from './conversation-service.js';
+
+export interface SendInput {
+  agent: AgentRecord;
+  conversationId?: string | null | undefined;
+  messages: { content: string; name?: string | undefined; otid?: string | undefined }[];
+  maxSteps?: number | undefined;
+  /** Publish token deltas (the provider is called in streaming mode). */
+  streamTokens?: boolean | undefined;
+  /** Return at once; the run waits for the conversation in the background. */
+  background?: boolean | undefined;
+  callbackUrl?: string | undefined;
+}
+
+export interface SendResult {
+  run: RunRecord;
+  conversationId: string;
+  messages: LettaMessage[];
+  content: string;
+  stopReason: StopReason;
+  usage: Usage & { run_ids: string[] };
+  error?: LettaError | undefined;
+}
+
+export interface RunHandle {
+  run: RunRecord;
+  conversation: ConversationRecord;
+  channel: RunChannel;
+  /** Settles when the run ends; never rejects (failures are in the result). */
+  done: Promise<SendResult>;
+}
+
+export interface MessageServiceDeps {
+  store: Store;
+  conversations: ConversationService;
+  providers: ProviderRegistry;
+  gate: ConversationGate;
+  channels: RunChannels;
+  log: Logger;
+  instanceId: string;
+  conversationWaitMs: number;
+  archival?: ArchivalTools | undefined;
+}
+
+export const DEFAULT_MAX_STEPS = 50;
+
+export class MessageService {
+  private readonly loop: AgentLoop;
+  private readonly controllers = new Map<string, AbortController>();
+  private readonly active = new Set<Promise<SendResult>>();
+
+  constructor(private readonly deps: MessageServiceDeps) {
+    this.loop = new AgentLoop(deps.store, deps.archival);
+  }
+
+  /** Sends and waits for the run to end. */
+  async send(ctx: RequestContext, input: SendInput): Promise<SendResult> {
+    const handle = await this.start(ctx, input);
+    return handle.done;
+  }
+
+  /**
+   * Starts a run. Unless `background`, waits for the conversation first, so a busy conversation
+   * is reported (409) before anything is streamed.
+   */
+  async start(ctx: RequestContext, input: SendInput): Promise<RunHandle> {
+    const { agent } = input;
+    if (input.messages.length === 0) throw new LettaError('VALIDATION_ERROR', 'at least one message is required');
+    const model = this.resolveModel(agent);
+    const conversation = await this.deps.conversations.resolve(ctx, agent, input.conversationId);
+    const now = nowIso();
+    const run: RunRecord = {
+      id: newId('run'),
+      organization_id: ctx.org,
+      agent_id: agent.id,
+      conversation_id: conversation.id,
+      status: 'created',
+      stop_reason: null,
+      background: input.background ?? false,
+      callback_url: input.callbackUrl ?? null,
+      metadata: {},
+      prompt_tokens: 0,
+      completion_tokens: 0,
+      total_tokens: 0,
+      step_count: 0,
+      owner: this.deps.instanceId,
+      created_at: now,
+      updated_at: now,
+      completed_at: null,
+    };
+    await this.deps.store.runs.insert(run);
+    const controller = new AbortController();
+    this.controllers.set(run.id, controller);
+    const channel = this.deps.channels.open(run.id);
+    let release: Release | undefined;
+    if (!input.background) {
+      try {
+        release = await this.deps.gate.acquire(conversation.id, run.id, this.deps.conversationWaitMs, controller.signal);
+      } catch (err) {
+        await this.finish(ctx, run, 'error', undefined, { error: String((err as Error).message) });
+        this.controllers.delete(run.id);
+        throw err;
+      }
+    }
+    const done = this.execute(ctx, input, run, conversation, model, channel, controller, release);
+    this.active.add(done);
+    void done.finally(() => this.active.delete(done));
+    return { run, conversation, channel, done };
+  }
+
+  private async execute(
+    ctx: RequestContext,
+    input: SendInput,
+    run: RunRecord,
+    conversation: ConversationRecord,
+    model: ResolvedModel,
+    channel: RunChannel,
+    controller: AbortController,
+    held: Release | undefined,
+  ): Promise<SendResult> {
+    let release = held;
+    let stopReason: StopReason = 'error';
+    let messages: LettaMessage[] = [];
+    let usage: Usage = { completion_tokens: 0, prompt_tokens: 0, total_tokens: 0, step_count: 0 };
+    let error: LettaError | undefined;
+    try {
+      release ??= await this.deps.gate.acquire(conversation.id, run.id, this.deps.conversationWaitMs, controller.signal);
+      if (!(await this.deps.store.runs.transition(ctx.org, run.id, 'running', {}, nowIso()))) {
+        stopReason = 'cancelled';
+      } else {
+        const result = await this.loop.run({
+          ctx,
+          agent: input.agent,
+          conversation,
+          run,
+          model,
+          input: input.messages,
+          maxSteps: input.maxSteps ?? DEFAULT_MAX_STEPS,
+          streamTokens: input.streamTokens ?? false,
+          channel,
+          signal: controller.signal,
+        });
+        ({ stopReason, messages, usage, error } = result);
+      }
+    } catch (err) {
+      if (controller.signal.aborted) stopReason = 'cancelled';
+      else {
+        error = err instanceof LettaError ? err : undefined;
+        this.deps.log.error({ err, run_id: run.id }, 'run failed');
+      }
+    } finally {
+      await release?.().catch((err: unknown) => this.deps.log.error({ err }, 'could not release conversation'));
+    }
+    const final = await this.finish(ctx, run, stopReason, usage, error ? { error: error.message, code: error.code } : undefined);
+    channel.publish({ message_type: 'stop_reason', stop_reason: stopReason });
+    const fullUsage = { ...usage, run_ids: [run.id] };
+    channel.publish({ message_type: 'usage_statistics', ...fullUsage });
+    await this.deps.store.runs
+      .appendEvents(ctx.org, run.id, channel.since(0).map((e) => ({ seq_id: e.seq_id, payload: e.event })), nowIso())
+      .catch((err: unknown) => this.deps.log.error({ err }, 'could not store run events'));
+    this.deps.channels.close(run.id);
+    this.controllers.delete(run.id);
+    if (run.callback_url) void this.callback(final);
+    return {
+      run: final,
+      conversationId: conversation.id,
+      messages,
+      content: replyText(messages),
+      stopReason,
+      usage: fullUsage,
+      error,
+    };
+  }
+
+  private async finish(
+    ctx: RequestContext,
+    run: RunRecord,
+    stopReason: StopReason,
+    usage: Usage | undefined,
+    metadata: Record<string, string> | undefined,
+  ): Promise<RunRecord> {
+    const at = nowIso();
+    const status = runStatusFor(stopReason);
+    await this.deps.store.transaction(async (tx) => {
+      await tx.runs.transition(ctx.org, run.id, status, { stop_reason: stopReason, completed_at: at, ...(metadata ? { metadata } : {}) }, at);
+      await tx.agents.update(ctx.org, run.agent_id, { last_stop_reason: stopReason }, at);
+    });
+    const stored = await this.deps.store.runs.get(ctx.org, run.id);
+    return stored ?? { ...run, status, stop_reason: stopReason, completed_at: at, ...(usage ? {} : {}) };
+  }
+
+  /** Cancels the agent's active runs (or the given ones); returns `{run_id: status}`. */
+  async cancel(ctx: RequestContext, agent: AgentRecord, runIds?: string[]): Promise<Record<string, string>> {
+    const runs = runIds?.length
+      ? (await Promise.all(runIds.map((id) => this.deps.store.runs.get(ctx.org, id)))).filter(
+          (r): r is RunRecord => r !== undefined && r.agent_id === agent.id,
+        )
+      : await this.deps.store.runs.list(ctx.org, { agentId: agent.id, statuses: ['created', 'running'], limit: 100 });
+    const active = runs.filter((r) => r.status === 'created' || r.status === 'running');
+    if (active.length === 0) throw new LettaError('NOTHING_TO_CANCEL', `Agent '${agent.name}' has no active run to cancel`);
+    const out: Record<string, string> = {};
+    for (const r of active) {
+      const at = nowIso();
+      await this.deps.store.runs.transition(ctx.org, r.id, 'cancelled', { stop_reason: 'cancelled', completed_at: at }, at);
+      this.controllers.get(r.id)?.abort(new LettaError('CONFLICT', 'run cancelled'));
+      out[r.id] = 'cancelled';
+    }
+    return out;
+  }
+
+  /** Waits for this process's runs to end (graceful shutdown), aborting them after `ms`. */
+  async drain(ms: number): Promise<void> {
+    const all = Promise.allSettled([...this.active]);
+    const timer = setTimeout(() => {
+      for (const c of this.controllers.values()) c.abort(new Error('server shutting down'));
+    }, ms);
+    await all;
+    clearTimeout(timer);
+  }
+
+  private resolveModel(agent: AgentRecord): ResolvedModel {
+    if (!agent.model) {
+      throw new LettaError(
+        'MODEL_NOT_FOUND',
+        `Agent '${agent.name}' has no model; set one (e.g. "openai/gpt-4o-mini") or LETTA_DEFAULT_LLM_HANDLE`,
+      );
+    }
+    return this.deps.providers.resolve(agent.model);
+  }
+
+  private async callback(run: RunRecord): Promise<void> {
+    if (!run.callback_url) return;
+    try {
+      await fetch(run.callback_url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ run_id: run.id, status: run.status, stop_reason: run.stop_reason, completed_at: run.completed_at, metadata: run.metadata }),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message, run_id: run.id }, 'run callback failed');
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Crash recovery for runs. A process killed mid-run leaves its runs active and its conversation
+ * claims held; this marks those runs failed (their history is already well-formed: each step was
+ * written in one transaction) and frees the conversations.
+ */
+import type { Logger } from '../logger.js';
+import type { DialectName } from '../store/index.js';
+import { nowIso } from '../store/records.js';
+import type { Store } from '../store/store.js';
+
+/**
+ * At start. With `exclusive` (SQLite: this is the only server on the file) every active run is an
+ * orphan; otherwise (PostgreSQL, shared by processes) only runs whose claim lease lapsed.
+ */
+export async function recoverOrphanRuns(store: Store, dialect: DialectName, exclusive: boolean): Promise<number> {
+  const at = nowIso();
+  if (exclusive && dialect === 'sqlite') {
+    await store.claims.releaseAll();
+    return store.runs.failOrphans(null, at);
+  }
+  return sweep(store, 0);
+}
+
+/** Periodically fails runs whose holder vanished (lapsed lease) or that never started. */
+export function startRunSweeper(store: Store, waitMs: number, log: Logger): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    sweep(store, waitMs + 60_000).then(
+      (n) => n > 0 && log.warn({ failed: n }, 'failed runs whose process is gone'),
+      (err: unknown) => log.error({ err }, 'run sweeper failed'),
+    );
+  }, 15_000);
+  timer.unref();
+  return timer;
+}
+
+async function sweep(store: Store, staleCreatedMs: number): Promise<number> {
+  const at = nowIso();
+  let n = 0;
+  for (const runId of await store.claims.releaseLapsed(at)) {
+    const run = await store.runs.getAny(runId);
+    if (run && (await store.runs.transition(run.organization_id, runId, 'failed', { stop_reason: 'error', completed_at: at }, at))) n++;
+  }
+  if (staleCreatedMs > 0) n += await store.runs.failStaleCreated(new Date(Date.now() - staleCreatedMs).toISOString(), at);
+  return n;
+}

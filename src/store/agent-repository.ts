@@ -1,0 +1,110 @@
+import type { Kysely, Selectable } from 'kysely';
+import { isId } from '../ids.js';
+import { paginate } from './paginate.js';
+import { type AgentRecord, type PageQuery, parseJson } from './records.js';
+import type { AgentTable, Database } from './schema.js';
+
+export type AgentPatch = Partial<
+  Pick<
+    AgentRecord,
+    | 'name'
+    | 'description'
+    | 'system'
+    | 'model'
+    | 'embedding'
+    | 'context_window_limit'
+    | 'model_settings'
+    | 'tool_rules'
+    | 'tags'
+    | 'metadata'
+    | 'last_stop_reason'
+    | 'agent_type'
+  >
+>;
+
+export interface AgentListQuery extends PageQuery {
+  name?: string | undefined;
+  tags?: string[] | undefined;
+}
+
+/** Agents, addressed by id or (per organization) by name. */
+export class AgentRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(agent: AgentRecord): Promise<void> {
+    await this.db.insertInto('agents').values(toRow(agent)).execute();
+  }
+
+  /** The agent with this id or name in the organization. */
+  async find(org: string, idOrName: string): Promise<AgentRecord | undefined> {
+    const col = isId('agent', idOrName) ? 'id' : 'name';
+    const row = await this.db
+      .selectFrom('agents')
+      .selectAll()
+      .where('organization_id', '=', org)
+      .where(col, '=', idOrName)
+      .executeTakeFirst();
+    return row && fromRow(row);
+  }
+
+  async list(org: string, query: AgentListQuery): Promise<AgentRecord[]> {
+    let q = this.db.selectFrom('agents').selectAll().where('organization_id', '=', org);
+    if (query.name !== undefined) q = q.where('name', '=', query.name);
+    const rows = await paginate(q, 'agents', query).execute();
+    let agents = rows.map(fromRow);
+    if (query.tags && query.tags.length > 0) {
+      const wanted = query.tags;
+      agents = agents.filter((a) => wanted.every((t) => a.tags.includes(t)));
+    }
+    return agents;
+  }
+
+  async update(org: string, id: string, patch: AgentPatch, updatedAt: string): Promise<void> {
+    const row: Partial<AgentTable> = { updated_at: updatedAt };
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined) continue;
+      (row as Record<string, unknown>)[k] = JSON_COLUMNS.has(k) ? JSON.stringify(v) : v;
+    }
+    await this.db.updateTable('agents').set(row).where('organization_id', '=', org).where('id', '=', id).execute();
+  }
+
+  async delete(org: string, id: string): Promise<boolean> {
+    const res = await this.db
+      .deleteFrom('agents')
+      .where('organization_id', '=', org)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  async count(org: string): Promise<number> {
+    const r = await this.db
+      .selectFrom('agents')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('organization_id', '=', org)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+}
+
+const JSON_COLUMNS = new Set(['model_settings', 'tool_rules', 'tags', 'metadata']);
+
+function toRow(a: AgentRecord): AgentTable {
+  return {
+    ...a,
+    model_settings: JSON.stringify(a.model_settings),
+    tool_rules: JSON.stringify(a.tool_rules),
+    tags: JSON.stringify(a.tags),
+    metadata: JSON.stringify(a.metadata),
+  };
+}
+
+function fromRow(r: Selectable<AgentTable>): AgentRecord {
+  return {
+    ...r,
+    model_settings: parseJson(r.model_settings, {}),
+    tool_rules: parseJson(r.tool_rules, []),
+    tags: parseJson(r.tags, []),
+    metadata: parseJson(r.metadata, {}),
+  };
+}

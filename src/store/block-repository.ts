@@ -1,0 +1,132 @@
+import type { Kysely, Selectable } from 'kysely';
+import { paginate } from './paginate.js';
+import { type BlockRecord, type PageQuery, parseJson } from './records.js';
+import type { BlockTable, Database } from './schema.js';
+
+export type BlockPatch = Partial<
+  Pick<BlockRecord, 'label' | 'value' | 'limit' | 'description' | 'read_only' | 'metadata' | 'tags'>
+>;
+
+export interface BlockListQuery extends PageQuery {
+  label?: string | undefined;
+}
+
+/**
+ * Memory blocks and their attachment to agents. Writes bump `version`; {@link compareAndSet} is
+ * the only way the runtime changes a value, so concurrent edits from two conversations of one
+ * agent never overwrite each other (the loser re-reads and re-applies its edit).
+ */
+export class BlockRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(block: BlockRecord): Promise<void> {
+    await this.db.insertInto('blocks').values(toRow(block)).execute();
+  }
+
+  async get(org: string, id: string): Promise<BlockRecord | undefined> {
+    const row = await this.db
+      .selectFrom('blocks')
+      .selectAll()
+      .where('organization_id', '=', org)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && fromRow(row);
+  }
+
+  async list(org: string, query: BlockListQuery): Promise<BlockRecord[]> {
+    let q = this.db.selectFrom('blocks').selectAll().where('organization_id', '=', org);
+    if (query.label !== undefined) q = q.where('label', '=', query.label);
+    return (await paginate(q, 'blocks', query).execute()).map(fromRow);
+  }
+
+  /** The agent's blocks in attachment order. */
+  async listForAgent(org: string, agentId: string): Promise<BlockRecord[]> {
+    const rows = await this.db
+      .selectFrom('agents_blocks')
+      .innerJoin('blocks', 'blocks.id', 'agents_blocks.block_id')
+      .selectAll('blocks')
+      .where('agents_blocks.organization_id', '=', org)
+      .where('agents_blocks.agent_id', '=', agentId)
+      .orderBy('agents_blocks.position')
+      .execute();
+    return rows.map(fromRow);
+  }
+
+  async listAgentIds(org: string, blockId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('agents_blocks')
+      .select('agent_id')
+      .where('organization_id', '=', org)
+      .where('block_id', '=', blockId)
+      .execute();
+    return rows.map((r) => r.agent_id);
+  }
+
+  async attach(org: string, agentId: string, blockId: string): Promise<void> {
+    const max = await this.db
+      .selectFrom('agents_blocks')
+      .select((eb) => eb.fn.max<number>('position').as('p'))
+      .where('agent_id', '=', agentId)
+      .executeTakeFirst();
+    await this.db
+      .insertInto('agents_blocks')
+      .values({ agent_id: agentId, block_id: blockId, organization_id: org, position: Number(max?.p ?? -1) + 1 })
+      .onConflict((oc) => oc.columns(['agent_id', 'block_id']).doNothing())
+      .execute();
+  }
+
+  async detach(org: string, agentId: string, blockId: string): Promise<void> {
+    await this.db
+      .deleteFrom('agents_blocks')
+      .where('organization_id', '=', org)
+      .where('agent_id', '=', agentId)
+      .where('block_id', '=', blockId)
+      .execute();
+  }
+
+  /** Applies a patch unconditionally (API edits); bumps the version. */
+  async update(org: string, id: string, patch: BlockPatch, updatedAt: string): Promise<void> {
+    const row: Record<string, unknown> = { updated_at: updatedAt };
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined) continue;
+      if (k === 'metadata' || k === 'tags') row[k] = JSON.stringify(v);
+      else if (k === 'read_only') row[k] = v ? 1 : 0;
+      else row[k] = v;
+    }
+    await this.db
+      .updateTable('blocks')
+      .set((eb) => ({ ...row, version: eb('version', '+', 1) }))
+      .where('organization_id', '=', org)
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Sets the value only if the block is still at `version`; false when someone wrote first. */
+  async compareAndSet(org: string, id: string, version: number, value: string, updatedAt: string): Promise<boolean> {
+    const res = await this.db
+      .updateTable('blocks')
+      .set({ value, version: version + 1, updated_at: updatedAt })
+      .where('organization_id', '=', org)
+      .where('id', '=', id)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async delete(org: string, id: string): Promise<boolean> {
+    const res = await this.db
+      .deleteFrom('blocks')
+      .where('organization_id', '=', org)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+}
+
+function toRow(b: BlockRecord): BlockTable {
+  return { ...b, read_only: b.read_only ? 1 : 0, metadata: JSON.stringify(b.metadata), tags: JSON.stringify(b.tags) };
+}
+
+function fromRow(r: Selectable<BlockTable>): BlockRecord {
+  return { ...r, read_only: r.read_only === 1, metadata: parseJson(r.metadata, {}), tags: parseJson(r.tags, []) };
+}

@@ -1,0 +1,112 @@
+/**
+ * Opens the database: SQLite (better-sqlite3, WAL, foreign keys on) by default, PostgreSQL (pg)
+ * when a URI is given. The rest of the code sees only `Kysely<Database>` and the dialect name.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { LettaError } from '../errors.js';
+import type { DialectName } from './dialect-name.js';
+import type { Database } from './schema.js';
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  /** A description safe to log (no password). */
+  location: string;
+  /** Whether the pgvector / sqlite-vec extension is available. */
+  vector: boolean;
+  /** The raw SQLite connection (SQLite only), for extensions and virtual tables. */
+  sqlite?: SQLite.Database;
+  /** The raw PostgreSQL pool (PostgreSQL only), for advisory locks and LISTEN/NOTIFY. */
+  pool?: pg.Pool;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL connection URI; when absent, SQLite at `sqlitePath`. */
+  pgUri?: string | undefined;
+  sqlitePath: string;
+  /** Maximum pooled PostgreSQL connections. */
+  poolSize?: number;
+}
+
+// int8 (bigserial seq, counts) as JS numbers: every value we store fits in 2^53.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+
+/** Opens and checks the database; throws a one-line LettaError when it cannot be reached. */
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  return options.pgUri ? openPostgres(options.pgUri, options.poolSize ?? 10) : openSqlite(options.sqlitePath);
+}
+
+async function openSqlite(path: string): Promise<DatabaseHandle> {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  let sqlite: SQLite.Database;
+  try {
+    sqlite = new SQLite(path);
+  } catch (err) {
+    throw new LettaError('SERVICE_UNAVAILABLE', `cannot open SQLite database ${path}: ${(err as Error).message}`);
+  }
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  let vector = false;
+  try {
+    const sqliteVec = await import('sqlite-vec');
+    sqliteVec.load(sqlite);
+    vector = true;
+  } catch {
+    vector = false;
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    location: path,
+    vector,
+    sqlite,
+    close: () => db.destroy(),
+  };
+}
+
+async function openPostgres(uri: string, poolSize: number): Promise<DatabaseHandle> {
+  const pool = new pg.Pool({ connectionString: uri, max: poolSize, connectionTimeoutMillis: 5000 });
+  pool.on('error', () => {
+    // An idle client lost its connection; the pool replaces it. Queries report their own errors.
+  });
+  const location = redact(uri);
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw new LettaError(
+      'SERVICE_UNAVAILABLE',
+      `cannot reach PostgreSQL at ${location}: ${(err as Error).message}`,
+    );
+  }
+  let vector = false;
+  try {
+    await pool.query('CREATE EXTENSION IF NOT EXISTS vector');
+    vector = true;
+  } catch {
+    const { rows } = await pool.query("SELECT 1 FROM pg_extension WHERE extname = 'vector'");
+    vector = rows.length > 0;
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', location, vector, pool, close: () => db.destroy() };
+}
+
+/** The URI without its password, for logs and errors. */
+export function redact(uri: string): string {
+  try {
+    const u = new URL(uri);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgresql://(unparseable uri)';
+  }
+}

@@ -1,0 +1,177 @@
+import type { Kysely, Selectable } from 'kysely';
+import { paginate } from './paginate.js';
+import { type ConversationRecord, type PageQuery, parseJson } from './records.js';
+import type { ConversationTable, Database } from './schema.js';
+
+/** Conversations: threads of one agent, each with its own in-context message list. */
+export class ConversationRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(c: ConversationRecord): Promise<void> {
+    await this.db.insertInto('conversations').values(toRow(c)).execute();
+  }
+
+  async get(org: string, id: string): Promise<ConversationRecord | undefined> {
+    const row = await this.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('organization_id', '=', org)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && fromRow(row);
+  }
+
+  async getDefault(org: string, agentId: string): Promise<ConversationRecord | undefined> {
+    const row = await this.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('organization_id', '=', org)
+      .where('agent_id', '=', agentId)
+      .where('is_default', '=', 1)
+      .executeTakeFirst();
+    return row && fromRow(row);
+  }
+
+  async list(
+    org: string,
+    query: PageQuery & { agentId?: string | undefined; includeArchived?: boolean },
+  ): Promise<ConversationRecord[]> {
+    let q = this.db.selectFrom('conversations').selectAll().where('organization_id', '=', org);
+    if (query.agentId !== undefined) q = q.where('agent_id', '=', query.agentId);
+    if (!query.includeArchived) q = q.where('archived', '=', 0);
+    return (await paginate(q, 'conversations', query).execute()).map(fromRow);
+  }
+
+  /** Replaces the in-context list (after a step or a compaction). */
+  async setContext(
+    org: string,
+    id: string,
+    ids: string[],
+    at: string,
+    memoryFingerprint?: string,
+  ): Promise<void> {
+    await this.db
+      .updateTable('conversations')
+      .set({
+        in_context_message_ids: JSON.stringify(ids),
+        last_message_at: at,
+        updated_at: at,
+        ...(memoryFingerprint === undefined ? {} : { memory_fingerprint: memoryFingerprint }),
+      })
+      .where('organization_id', '=', org)
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async setFingerprint(org: string, id: string, fingerprint: string): Promise<void> {
+    await this.db
+      .updateTable('conversations')
+      .set({ memory_fingerprint: fingerprint })
+      .where('organization_id', '=', org)
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async update(
+    org: string,
+    id: string,
+    patch: { summary?: string | null; archived?: boolean },
+    at: string,
+  ): Promise<void> {
+    await this.db
+      .updateTable('conversations')
+      .set({
+        updated_at: at,
+        ...(patch.summary === undefined ? {} : { summary: patch.summary }),
+        ...(patch.archived === undefined ? {} : { archived: patch.archived ? 1 : 0 }),
+      })
+      .where('organization_id', '=', org)
+      .where('id', '=', id)
+      .execute();
+  }
+}
+
+function toRow(c: ConversationRecord): ConversationTable {
+  return {
+    ...c,
+    is_default: c.is_default ? 1 : 0,
+    archived: c.archived ? 1 : 0,
+    in_context_message_ids: JSON.stringify(c.in_context_message_ids),
+  };
+}
+
+function fromRow(r: Selectable<ConversationTable>): ConversationRecord {
+  return {
+    ...r,
+    is_default: r.is_default === 1,
+    archived: r.archived === 1,
+    in_context_message_ids: parseJson(r.in_context_message_ids, []),
+  };
+}
+
+/**
+ * Claims for "one run at a time per conversation". A claim is a conditional UPDATE, so it is
+ * atomic on both dialects and across processes; a lease lets a crashed holder's claim lapse.
+ */
+export class ConversationClaims {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Takes the conversation for `runId` if free (or its lease lapsed); true on success. */
+  async claim(id: string, runId: string, now: string, leaseUntil: string): Promise<boolean> {
+    const res = await this.db
+      .updateTable('conversations')
+      .set({ active_run_id: runId, lease_until: leaseUntil })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('active_run_id', 'is', null), eb('lease_until', '<', now)]))
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async renew(runIds: string[], leaseUntil: string): Promise<void> {
+    if (runIds.length === 0) return;
+    await this.db.updateTable('conversations').set({ lease_until: leaseUntil }).where('active_run_id', 'in', runIds).execute();
+  }
+
+  async release(id: string, runId: string): Promise<void> {
+    await this.db
+      .updateTable('conversations')
+      .set({ active_run_id: null, lease_until: null })
+      .where('id', '=', id)
+      .where('active_run_id', '=', runId)
+      .execute();
+  }
+
+  /** The run currently holding the conversation, if any. */
+  async holder(id: string): Promise<string | null> {
+    const row = await this.db.selectFrom('conversations').select('active_run_id').where('id', '=', id).executeTakeFirst();
+    return row?.active_run_id ?? null;
+  }
+
+  /** Clears every claim (SQLite start: this process is the only one). */
+  async releaseAll(): Promise<void> {
+    await this.db
+      .updateTable('conversations')
+      .set({ active_run_id: null, lease_until: null })
+      .where('active_run_id', 'is not', null)
+      .execute();
+  }
+
+  /** Clears lapsed claims and returns the run ids that held them. */
+  async releaseLapsed(now: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('conversations')
+      .select(['id', 'active_run_id'])
+      .where('active_run_id', 'is not', null)
+      .where('lease_until', '<', now)
+      .execute();
+    for (const r of rows) {
+      await this.db
+        .updateTable('conversations')
+        .set({ active_run_id: null, lease_until: null })
+        .where('id', '=', r.id)
+        .where('active_run_id', '=', r.active_run_id)
+        .execute();
+    }
+    return rows.map((r) => r.active_run_id).filter((x): x is string => x !== null);
+  }
+}

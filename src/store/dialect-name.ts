@@ -1,0 +1,2 @@
+/** The two databases letta-ts runs on. */
+export type DialectName = 'sqlite' | 'postgres';

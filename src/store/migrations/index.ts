@@ -1,0 +1,15 @@
+/**
+ * Every migration, in order. Forward-only: a released migration is never edited; a change is a
+ * new file appended here. The name is recorded in `kysely_migration` on both dialects.
+ */
+import type { Kysely } from 'kysely';
+import type { DialectName } from '../dialect-name.js';
+import * as m001 from './001-initial.js';
+
+export interface MigrationStep {
+  name: string;
+  // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then
+  up(db: Kysely<any>, dialect: DialectName): Promise<void>;
+}
+
+export const MIGRATIONS: readonly MigrationStep[] = [{ name: '001-initial', up: m001.up }];

@@ -1,0 +1,45 @@
+/**
+ * The store: repositories over one Kysely executor. `transaction` hands the callback a store
+ * whose repositories all run inside one database transaction.
+ */
+import type { Kysely } from 'kysely';
+import { AgentRepository } from './agent-repository.js';
+import { BlockRepository } from './block-repository.js';
+import { ConversationClaims, ConversationRepository } from './conversation-repository.js';
+import type { DialectName } from './dialect-name.js';
+import { MessageRepository } from './message-repository.js';
+import { OrganizationRepository } from './organization-repository.js';
+import { RunRepository } from './run-repository.js';
+import type { Database } from './schema.js';
+import { ToolRepository } from './tool-repository.js';
+
+export class Store {
+  readonly organizations: OrganizationRepository;
+  readonly agents: AgentRepository;
+  readonly blocks: BlockRepository;
+  readonly tools: ToolRepository;
+  readonly conversations: ConversationRepository;
+  readonly messages: MessageRepository;
+  readonly runs: RunRepository;
+  readonly claims: ConversationClaims;
+
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly dialect: DialectName,
+  ) {
+    this.organizations = new OrganizationRepository(db);
+    this.agents = new AgentRepository(db);
+    this.blocks = new BlockRepository(db);
+    this.tools = new ToolRepository(db);
+    this.conversations = new ConversationRepository(db);
+    this.messages = new MessageRepository(db);
+    this.runs = new RunRepository(db);
+    this.claims = new ConversationClaims(db);
+  }
+
+  /** Runs `fn` in one transaction; everything it writes commits or rolls back together. */
+  async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return fn(this);
+    return this.db.transaction().execute((trx) => fn(new Store(trx, this.dialect)));
+  }
+}

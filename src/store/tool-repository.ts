@@ -1,0 +1,101 @@
+import type { Kysely, Selectable } from 'kysely';
+import { paginate } from './paginate.js';
+import { type PageQuery, parseJson, type ToolRecord } from './records.js';
+import type { Database, ToolTable } from './schema.js';
+
+export interface ToolListQuery extends PageQuery {
+  name?: string | undefined;
+}
+
+/** Tools (built-in ones are rows too, one set per organization) and their agents. */
+export class ToolRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Inserts tools that do not exist yet by name; existing ones are left alone. */
+  async insertMissing(tools: ToolRecord[]): Promise<void> {
+    if (tools.length === 0) return;
+    await this.db
+      .insertInto('tools')
+      .values(tools.map(toRow))
+      .onConflict((oc) => oc.columns(['organization_id', 'name']).doNothing())
+      .execute();
+  }
+
+  async insert(tool: ToolRecord): Promise<void> {
+    await this.db.insertInto('tools').values(toRow(tool)).execute();
+  }
+
+  async get(org: string, id: string): Promise<ToolRecord | undefined> {
+    const row = await this.db
+      .selectFrom('tools')
+      .selectAll()
+      .where('organization_id', '=', org)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && fromRow(row);
+  }
+
+  async findByNames(org: string, names: string[]): Promise<ToolRecord[]> {
+    if (names.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('tools')
+      .selectAll()
+      .where('organization_id', '=', org)
+      .where('name', 'in', names)
+      .execute();
+    return rows.map(fromRow);
+  }
+
+  async list(org: string, query: ToolListQuery): Promise<ToolRecord[]> {
+    let q = this.db.selectFrom('tools').selectAll().where('organization_id', '=', org);
+    if (query.name !== undefined) q = q.where('name', '=', query.name);
+    return (await paginate(q, 'tools', query).execute()).map(fromRow);
+  }
+
+  async listForAgent(org: string, agentId: string): Promise<ToolRecord[]> {
+    const rows = await this.db
+      .selectFrom('agents_tools')
+      .innerJoin('tools', 'tools.id', 'agents_tools.tool_id')
+      .selectAll('tools')
+      .where('agents_tools.organization_id', '=', org)
+      .where('agents_tools.agent_id', '=', agentId)
+      .orderBy('tools.name')
+      .execute();
+    return rows.map(fromRow);
+  }
+
+  async attach(org: string, agentId: string, toolIds: string[]): Promise<void> {
+    if (toolIds.length === 0) return;
+    await this.db
+      .insertInto('agents_tools')
+      .values(toolIds.map((tool_id) => ({ agent_id: agentId, tool_id, organization_id: org })))
+      .onConflict((oc) => oc.columns(['agent_id', 'tool_id']).doNothing())
+      .execute();
+  }
+
+  async detach(org: string, agentId: string, toolId: string): Promise<void> {
+    await this.db
+      .deleteFrom('agents_tools')
+      .where('organization_id', '=', org)
+      .where('agent_id', '=', agentId)
+      .where('tool_id', '=', toolId)
+      .execute();
+  }
+
+  async delete(org: string, id: string): Promise<boolean> {
+    const res = await this.db
+      .deleteFrom('tools')
+      .where('organization_id', '=', org)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+}
+
+function toRow(t: ToolRecord): ToolTable {
+  return { ...t, json_schema: JSON.stringify(t.json_schema), tags: JSON.stringify(t.tags) };
+}
+
+function fromRow(r: Selectable<ToolTable>): ToolRecord {
+  return { ...r, json_schema: parseJson(r.json_schema, {}), tags: parseJson(r.tags, []) };
+}
