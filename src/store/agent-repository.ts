@@ -50,13 +50,21 @@ export class AgentRepository {
   async list(org: string, query: AgentListQuery): Promise<AgentRecord[]> {
     let q = this.db.selectFrom('agents').selectAll().where('organization_id', '=', org);
     if (query.name !== undefined) q = q.where('name', '=', query.name);
-    const rows = await paginate(q, 'agents', query).execute();
-    let agents = rows.map(fromRow);
-    if (query.tags && query.tags.length > 0) {
-      const wanted = query.tags;
-      agents = agents.filter((a) => wanted.every((t) => a.tags.includes(t)));
+    const wanted = query.tags ?? [];
+    if (wanted.length === 0) return (await paginate(q, 'agents', query).execute()).map(fromRow);
+    // Tags are JSON text, matched here rather than in SQL: read on in batches until the page holds
+    // `limit` matching agents, so a page is never cut short by rows filtered out after the LIMIT.
+    const out: AgentRecord[] = [];
+    for (let after = query.after; ; ) {
+      const rows = await paginate(q, 'agents', { ...query, after, limit: TAG_SCAN_BATCH }).execute();
+      for (const agent of rows.map(fromRow)) {
+        if (!wanted.every((t) => agent.tags.includes(t))) continue;
+        out.push(agent);
+        if (out.length === query.limit) return out;
+      }
+      if (rows.length < TAG_SCAN_BATCH) return out;
+      after = rows.at(-1)?.id;
     }
-    return agents;
   }
 
   async update(org: string, id: string, patch: AgentPatch, updatedAt: string): Promise<void> {
@@ -86,6 +94,8 @@ export class AgentRepository {
     return Number(r.n);
   }
 }
+
+const TAG_SCAN_BATCH = 200;
 
 const JSON_COLUMNS = new Set(['model_settings', 'tool_rules', 'tags', 'metadata']);
 

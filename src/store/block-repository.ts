@@ -62,7 +62,17 @@ export class BlockRepository {
     return rows.map((r) => r.agent_id);
   }
 
+  /** Links the block to the agent (a no-op unless both belong to `org`). */
   async attach(org: string, agentId: string, blockId: string): Promise<void> {
+    const owned = await this.db
+      .selectFrom('agents')
+      .innerJoin('blocks', 'blocks.organization_id', 'agents.organization_id')
+      .select('agents.id')
+      .where('agents.organization_id', '=', org)
+      .where('agents.id', '=', agentId)
+      .where('blocks.id', '=', blockId)
+      .executeTakeFirst();
+    if (!owned) return;
     const max = await this.db
       .selectFrom('agents_blocks')
       .select((eb) => eb.fn.max<number>('position').as('p'))

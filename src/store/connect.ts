@@ -53,6 +53,9 @@ async function openSqlite(path: string): Promise<DatabaseHandle> {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
+  // SQLite's lower() folds ASCII only; PostgreSQL's folds all of Unicode. Search lower()s both
+  // sides, so give SQLite JavaScript's folding and the two dialects find the same messages.
+  sqlite.function('lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
   let vector = false;
   try {
     const sqliteVec = await import('sqlite-vec');

@@ -64,11 +64,21 @@ export class ToolRepository {
     return rows.map(fromRow);
   }
 
+  /** Links the tools to the agent; only tools and an agent of `org` are linked. */
   async attach(org: string, agentId: string, toolIds: string[]): Promise<void> {
     if (toolIds.length === 0) return;
+    const owned = await this.db
+      .selectFrom('tools')
+      .innerJoin('agents', 'agents.organization_id', 'tools.organization_id')
+      .select('tools.id')
+      .where('agents.organization_id', '=', org)
+      .where('agents.id', '=', agentId)
+      .where('tools.id', 'in', toolIds)
+      .execute();
+    if (owned.length === 0) return;
     await this.db
       .insertInto('agents_tools')
-      .values(toolIds.map((tool_id) => ({ agent_id: agentId, tool_id, organization_id: org })))
+      .values(owned.map((t) => ({ agent_id: agentId, tool_id: t.id, organization_id: org })))
       .onConflict((oc) => oc.columns(['agent_id', 'tool_id']).doNothing())
       .execute();
   }
