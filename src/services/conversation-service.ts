@@ -87,6 +87,17 @@ export class ConversationService {
     return this.get(ctx, id);
   }
 
+  /**
+   * Empties the default conversation's in-context messages down to its system message (Letta's
+   * `reset-messages`); the messages stay stored and listed.
+   */
+  async resetContext(ctx: RequestContext, agent: AgentRecord): Promise<ConversationRecord> {
+    const conv = await this.resolve(ctx, agent, 'default');
+    const keep = conv.in_context_message_ids.slice(0, 1);
+    await this.store.conversations.setContext(ctx.org, conv.id, keep, nowIso());
+    return { ...conv, in_context_message_ids: keep };
+  }
+
   /** Soft delete (as Letta): the conversation is archived and leaves listings. */
   async archive(ctx: RequestContext, id: string): Promise<ConversationRecord> {
     const conv = await this.get(ctx, id);

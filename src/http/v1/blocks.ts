@@ -1,0 +1,212 @@
+/**
+ * Memory blocks: an agent's core memory (`/v1/agents/{id}/core-memory/blocks…`, by label) and
+ * blocks as resources (`/v1/blocks/…`).
+ */
+import { type Static, Type } from 'typebox';
+import type { Core } from '../../core.js';
+import type { BlockPatch } from '../../store/block-repository.js';
+import type { JsonObject } from '../../store/records.js';
+import { defineRoute, type Route } from '../route.js';
+import { Id, Metadata, Tags } from '../schemas.js';
+import { AgentIdParams, Cursor, Order, V1Limit } from './params.js';
+import { AgentInclude, AgentStateSchema, BlockSchema, blockView, loadAgentState } from './views.js';
+
+const NullableStr = (max: number) =>
+  Type.Optional(Type.Union([Type.String({ maxLength: max }), Type.Null()]));
+
+const BlockFields = {
+  value: Type.Optional(Type.String({ maxLength: 1_000_000 })),
+  limit: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+  label: Type.Optional(Type.String({ maxLength: 50 })),
+  description: NullableStr(10_000),
+  read_only: Type.Optional(Type.Boolean()),
+  metadata: Type.Optional(Type.Union([Metadata, Type.Null()])),
+  tags: Type.Optional(Type.Union([Tags, Type.Null()])),
+};
+const BlockUpdate = Type.Object(BlockFields);
+const BlockCreate = Type.Object({
+  ...BlockFields,
+  label: Type.String({ maxLength: 50 }),
+  value: Type.String({ maxLength: 1_000_000 }),
+});
+const BlockParams = Type.Object({ block_id: Id('block') });
+const LabelParams = Type.Object({ ...AgentIdParams.properties, block_label: Type.String({ maxLength: 50 }) });
+const AttachParams = Type.Object({ ...AgentIdParams.properties, block_id: Id('block') });
+
+function toPatch(b: Static<typeof BlockUpdate>): BlockPatch {
+  const patch: BlockPatch = {};
+  if (b.value !== undefined) patch.value = b.value;
+  if (b.limit !== undefined && b.limit !== null) patch.limit = b.limit;
+  if (b.label !== undefined) patch.label = b.label;
+  if (b.description !== undefined) patch.description = b.description;
+  if (b.read_only !== undefined) patch.read_only = b.read_only;
+  if (b.metadata) patch.metadata = b.metadata as JsonObject;
+  if (b.tags) patch.tags = b.tags;
+  return patch;
+}
+
+export function v1BlockRoutes(core: Core): Route[] {
+  const agentTags = ['agents'];
+  const tags = ['blocks'];
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/v1/agents/:agent_id/core-memory/blocks',
+      schema: {
+        summary: "List an agent's memory blocks",
+        tags: agentTags,
+        params: AgentIdParams,
+        response: { 200: Type.Array(BlockSchema) },
+      },
+      handler: async (req) => {
+        const agent = await core.agents.get(req.ctx, req.params.agent_id);
+        return (await core.blocks.listForAgent(req.ctx, agent.id)).map(blockView);
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/agents/:agent_id/core-memory/blocks/:block_label',
+      schema: {
+        summary: "Retrieve an agent's block by label",
+        tags: agentTags,
+        params: LabelParams,
+        response: { 200: BlockSchema },
+      },
+      handler: async (req) => {
+        const agent = await core.agents.get(req.ctx, req.params.agent_id);
+        return blockView(await core.blocks.getByLabel(req.ctx, agent.id, req.params.block_label));
+      },
+    }),
+    defineRoute({
+      method: 'PATCH',
+      url: '/v1/agents/:agent_id/core-memory/blocks/:block_label',
+      schema: {
+        summary: "Modify an agent's block by label",
+        tags: agentTags,
+        params: LabelParams,
+        body: BlockUpdate,
+        response: { 200: BlockSchema },
+      },
+      handler: async (req) => {
+        const agent = await core.agents.get(req.ctx, req.params.agent_id);
+        const block = await core.blocks.getByLabel(req.ctx, agent.id, req.params.block_label);
+        return blockView(await core.blocks.update(req.ctx, block.id, toPatch(req.body)));
+      },
+    }),
+    ...(['attach', 'detach'] as const).map((op) =>
+      defineRoute({
+        method: 'PATCH',
+        url: `/v1/agents/:agent_id/core-memory/blocks/${op}/:block_id`,
+        optionalBody: true,
+        schema: {
+          summary: `${op === 'attach' ? 'Attach a block to' : 'Detach a block from'} an agent`,
+          tags: agentTags,
+          params: AttachParams,
+          response: { 200: AgentStateSchema },
+        },
+        handler: async (req) => {
+          const agent = await core.agents.get(req.ctx, req.params.agent_id);
+          await core.blocks[op](req.ctx, agent.id, req.params.block_id);
+          return loadAgentState(core, req, agent, ['agent.blocks', 'agent.tools']);
+        },
+      }),
+    ),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/blocks/',
+      schema: {
+        summary: 'List blocks',
+        tags,
+        querystring: Type.Object({
+          label: Type.Optional(Type.String({ maxLength: 50 })),
+          limit: V1Limit(50),
+          after: Cursor,
+          before: Cursor,
+          order: Type.Optional(Order),
+        }),
+        response: { 200: Type.Array(BlockSchema) },
+      },
+      handler: async (req) => {
+        const q = req.query;
+        const blocks = await core.blocks.list(req.ctx, {
+          label: q.label,
+          limit: q.limit ?? 50,
+          after: q.after,
+          before: q.before,
+          order: q.order ?? 'asc',
+        });
+        return blocks.map(blockView);
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/blocks/',
+      schema: { summary: 'Create block', tags, body: BlockCreate, response: { 200: BlockSchema } },
+      handler: async (req) => {
+        const b = req.body;
+        const block = await core.blocks.create(req.ctx, {
+          label: b.label,
+          value: b.value,
+          limit: b.limit ?? undefined,
+          description: b.description,
+          read_only: b.read_only,
+          metadata: (b.metadata ?? undefined) as JsonObject | undefined,
+          tags: b.tags ?? undefined,
+        });
+        return blockView(block);
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/blocks/:block_id',
+      schema: { summary: 'Retrieve block', tags, params: BlockParams, response: { 200: BlockSchema } },
+      handler: async (req) => blockView(await core.blocks.get(req.ctx, req.params.block_id)),
+    }),
+    defineRoute({
+      method: 'PATCH',
+      url: '/v1/blocks/:block_id',
+      schema: {
+        summary: 'Modify block',
+        tags,
+        params: BlockParams,
+        body: BlockUpdate,
+        response: { 200: BlockSchema },
+      },
+      handler: async (req) =>
+        blockView(await core.blocks.update(req.ctx, req.params.block_id, toPatch(req.body))),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/v1/blocks/:block_id',
+      schema: { summary: 'Delete block', tags, params: BlockParams, response: { 200: BlockSchema } },
+      handler: async (req) => {
+        const block = await core.blocks.get(req.ctx, req.params.block_id);
+        await core.blocks.delete(req.ctx, block.id);
+        return blockView(block);
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/blocks/:block_id/agents',
+      schema: {
+        summary: 'List the agents a block is attached to',
+        tags,
+        params: BlockParams,
+        querystring: Type.Object({ limit: V1Limit(50), after: Cursor, include: Type.Optional(AgentInclude) }),
+        response: { 200: Type.Array(AgentStateSchema) },
+      },
+      handler: async (req) => {
+        await core.blocks.get(req.ctx, req.params.block_id);
+        const ids = await core.store.blocks.listAgentIds(req.ctx.org, req.params.block_id);
+        const agents = (await Promise.all(ids.map((id) => core.store.agents.find(req.ctx.org, id))))
+          .filter((a) => a !== undefined)
+          .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+        const start = req.query.after ? agents.findIndex((a) => a.id === req.query.after) + 1 : 0;
+        // An unknown cursor yields an empty page (ends SDK auto-pagination).
+        const page =
+          req.query.after && start === 0 ? [] : agents.slice(start, start + (req.query.limit ?? 50));
+        return Promise.all(page.map((a) => loadAgentState(core, req, a, req.query.include)));
+      },
+    }),
+  ];
+}

@@ -1,0 +1,28 @@
+/**
+ * Message listings as Letta typed messages. `limit` counts stored messages; one stored message
+ * can show as several typed ones sharing its id, and some show as none (a `send_message` tool
+ * return): a page that would come out empty although more messages exist reads on, so the SDK's
+ * auto-pagination (which stops at `[]`) never ends early.
+ */
+import type { Core } from '../../core.js';
+import { type LettaMessage, toLettaMessages } from '../../runtime/letta-messages.js';
+import type { MessageListQuery } from '../../store/message-repository.js';
+
+export async function listTypedMessages(
+  core: Core,
+  org: string,
+  query: MessageListQuery,
+  types?: readonly string[] | null,
+): Promise<LettaMessage[]> {
+  let after = query.after;
+  for (let round = 0; round < 50; round++) {
+    const rows = await core.store.messages.list(org, { ...query, after });
+    const out = rows
+      .flatMap(toLettaMessages)
+      .filter((m) => !types || types.length === 0 || types.includes(m.message_type));
+    const last = rows.at(-1);
+    if (out.length > 0 || rows.length < query.limit || !last) return out;
+    after = last.id;
+  }
+  return [];
+}

@@ -1,0 +1,150 @@
+/**
+ * The V1 send request (`LettaRequest` / `LettaStreamingRequest`) and how a send is answered:
+ * JSON `LettaResponse`, or SSE. Shared by `/v1/agents/{id}/messages*` and
+ * `/v1/conversations/{id}/messages`; the work itself is `core.messages`.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type Static, Type } from 'typebox';
+import type { Core } from '../../core.js';
+import { LettaError } from '../../errors.js';
+import type { LettaMessage } from '../../runtime/letta-messages.js';
+import type { SendInput, SendResult } from '../../services/message-service.js';
+import type { AgentRecord } from '../../store/records.js';
+import { errorTypeFor, liveRunSse, sendSse } from '../streaming/sse-stream.js';
+
+const TextPart = Type.Object({
+  type: Type.String({ maxLength: 50 }),
+  text: Type.Optional(Type.String({ maxLength: 1_000_000 })),
+});
+
+export const MessageCreate = Type.Object({
+  type: Type.Optional(Type.String({ maxLength: 50 })),
+  role: Type.Optional(Type.String({ maxLength: 20 })),
+  content: Type.Optional(
+    Type.Union([Type.String({ maxLength: 1_000_000 }), Type.Array(TextPart, { maxItems: 100 })]),
+  ),
+  name: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+  otid: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+  sender_id: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+});
+
+/** The send body; unknown fields are accepted and ignored, as Letta's clients send many. */
+export const SendBody = Type.Object({
+  messages: Type.Optional(Type.Union([Type.Array(MessageCreate, { maxItems: 100 }), Type.Null()])),
+  input: Type.Optional(Type.Union([Type.String({ maxLength: 1_000_000 }), Type.Null()])),
+  max_steps: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+  streaming: Type.Optional(Type.Boolean()),
+  stream_tokens: Type.Optional(Type.Boolean()),
+  include_pings: Type.Optional(Type.Boolean()),
+  background: Type.Optional(Type.Boolean()),
+  use_assistant_message: Type.Optional(Type.Boolean()),
+  include_return_message_types: Type.Optional(
+    Type.Union([Type.Array(Type.String({ maxLength: 50 }), { maxItems: 20 }), Type.Null()]),
+  ),
+  callback_url: Type.Optional(
+    Type.Union([Type.String({ maxLength: 2000, pattern: '^https?://' }), Type.Null()]),
+  ),
+  agent_id: Type.Optional(Type.Union([Type.String({ maxLength: 50 }), Type.Null()])),
+});
+export type SendBodyT = Static<typeof SendBody>;
+
+/** The user messages of a send body (`input`, or the text of `messages`). */
+export function inputMessages(body: SendBodyT): SendInput['messages'] {
+  if (typeof body.input === 'string' && body.input.length > 0) {
+    if (body.messages && body.messages.length > 0)
+      throw new LettaError('VALIDATION_ERROR', 'send either `messages` or `input`, not both');
+    return [{ content: body.input }];
+  }
+  const out: SendInput['messages'] = [];
+  for (const m of body.messages ?? []) {
+    if (m.type !== undefined && m.type !== 'message') {
+      throw new LettaError(
+        'VALIDATION_ERROR',
+        `message type '${m.type}' is not supported (only plain messages)`,
+      );
+    }
+    const content =
+      typeof m.content === 'string'
+        ? m.content
+        : (m.content ?? [])
+            .filter((p) => p.type === 'text')
+            .map((p) => p.text ?? '')
+            .join('\n');
+    if (content.length === 0) throw new LettaError('VALIDATION_ERROR', 'a message needs text content');
+    out.push({ content, name: m.name ?? undefined, otid: m.otid ?? undefined });
+  }
+  if (out.length === 0)
+    throw new LettaError('VALIDATION_ERROR', 'send `messages` (a non-empty list) or `input`');
+  return out;
+}
+
+/** This turn's messages as Letta returns them: no echo of the user's input, optional type filter. */
+export function responseMessages(
+  messages: LettaMessage[],
+  types: readonly string[] | null | undefined,
+): LettaMessage[] {
+  return messages.filter(
+    (m) =>
+      m.message_type !== 'user_message' && (!types || types.length === 0 || types.includes(m.message_type)),
+  );
+}
+
+export function lettaResponse(r: SendResult, types?: readonly string[] | null) {
+  return {
+    messages: responseMessages(r.messages, types),
+    stop_reason: { message_type: 'stop_reason', stop_reason: r.stopReason },
+    usage: { message_type: 'usage_statistics', ...r.usage },
+  };
+}
+
+/**
+ * Runs a send and answers it: SSE when `stream`, else JSON (a failure before any output is an
+ * HTTP error; a failed run is a LettaResponse with its stop reason, or the error when there is no
+ * message at all).
+ */
+export async function answerSend(
+  core: Core,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  agent: AgentRecord,
+  conversationId: string | null | undefined,
+  body: SendBodyT,
+  stream: boolean,
+): Promise<unknown> {
+  const input: SendInput = {
+    agent,
+    conversationId,
+    messages: inputMessages(body),
+    maxSteps: body.max_steps,
+    streamTokens: stream && body.stream_tokens === true,
+  };
+  const types = body.include_return_message_types ?? undefined;
+  if (!stream) {
+    const result = await core.messages.send(req.ctx, input);
+    if (result.error && responseMessages(result.messages, types).length === 0) throw result.error;
+    return lettaResponse(result, types);
+  }
+  const handle = await core.messages.start(req.ctx, input);
+  const body$ = liveRunSse(
+    handle.channel,
+    0,
+    {
+      runId: handle.run.id,
+      includePings: body.include_pings !== false,
+      keepaliveMs: core.config.keepaliveMs,
+      streamTokens: input.streamTokens,
+      messageTypes: types,
+    },
+    async () => {
+      const r = await handle.done;
+      if (!r.error)
+        return {
+          error_type: 'internal_error',
+          message: `run ended with ${r.stopReason}`,
+          detail: r.stopReason,
+        };
+      return { error_type: errorTypeFor(r.error.code), message: r.error.message, detail: r.error.message };
+    },
+  );
+  return sendSse(reply, body$, handle.run.id);
+}

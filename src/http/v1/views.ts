@@ -1,0 +1,248 @@
+/**
+ * How the V1 API shows resources: Letta's `AgentState`, `BlockResponse`, `Tool`, `Conversation`,
+ * `Model`. Serializers only (no lookups beyond what is passed in), plus the loose TypeBox
+ * response schemas (`additionalProperties: true`, so every field reaches the client) and the
+ * "1.x SDK" detection that decides whether agent relationships are included by default.
+ */
+import type { FastifyRequest } from 'fastify';
+import { type TSchema, Type } from 'typebox';
+import type { Core } from '../../core.js';
+import type { AgentDetails } from '../../services/agent-service.js';
+import type { AgentRecord, BlockRecord, ConversationRecord, ToolRecord } from '../../store/records.js';
+
+/** An object schema that lists the main fields and lets every other field through. */
+export const Loose = (props: Record<string, TSchema> = {}) =>
+  Type.Object(props, { additionalProperties: true });
+
+export const AgentStateSchema = Loose({ id: Type.String(), name: Type.String() });
+export const BlockSchema = Loose({ id: Type.String(), value: Type.String() });
+export const ToolSchema = Loose({ id: Type.String(), name: Type.String() });
+export const ConversationSchema = Loose({ id: Type.String(), agent_id: Type.String() });
+export const MessageSchema = Loose({ id: Type.String(), message_type: Type.String() });
+export const AnyObject = Loose();
+
+/** `include` values understood on agent reads. */
+export const AgentInclude = Type.Array(Type.String({ maxLength: 100 }), { maxItems: 20 });
+
+/**
+ * Whether the caller is a 1.x (Stainless) SDK, as Letta decides it: `X-Stainless-Package-Version`
+ * present, or no User-Agent, or a `letta-client/1.x` User-Agent. Such callers get agents without
+ * relationships (blocks, tools) unless `include` asks for them; other callers get everything.
+ */
+export function isSdk1(req: FastifyRequest): boolean {
+  if (req.headers['x-stainless-package-version'] !== undefined) return true;
+  const ua = req.headers['user-agent'];
+  if (ua === undefined || ua === '') return true;
+  return /^(@letta-ai\/)?letta-client\/1\./.test(ua);
+}
+
+export interface Relationships {
+  blocks: boolean;
+  tools: boolean;
+}
+
+/** Which relationships to show for this request and its `include` list. */
+export function relationshipsFor(req: FastifyRequest, include: readonly string[] | undefined): Relationships {
+  if (include && include.length > 0) {
+    return { blocks: include.includes('agent.blocks'), tools: include.includes('agent.tools') };
+  }
+  const all = !isSdk1(req);
+  return { blocks: all, tools: all };
+}
+
+export function blockView(b: BlockRecord) {
+  return {
+    id: b.id,
+    label: b.label,
+    value: b.value,
+    limit: b.limit,
+    description: b.description,
+    read_only: b.read_only,
+    metadata: b.metadata,
+    tags: b.tags,
+    hidden: null,
+    is_template: false,
+    template_name: null,
+    template_id: null,
+    base_template_id: null,
+    deployment_id: null,
+    entity_id: null,
+    project_id: null,
+    preserve_on_migration: false,
+    created_by_id: null,
+    last_updated_by_id: null,
+  };
+}
+
+export function toolView(t: ToolRecord) {
+  return {
+    id: t.id,
+    name: t.name,
+    description: t.description,
+    tool_type: t.tool_type,
+    source_type: t.source_type,
+    source_code: t.source_code,
+    json_schema: t.json_schema,
+    args_json_schema: null,
+    tags: t.tags,
+    return_char_limit: t.return_char_limit,
+    pip_requirements: null,
+    npm_requirements: null,
+    default_requires_approval: false,
+    enable_parallel_execution: false,
+    created_by_id: null,
+    last_updated_by_id: null,
+    metadata_: {},
+    project_id: null,
+  };
+}
+
+export function conversationView(c: ConversationRecord) {
+  return {
+    id: c.id,
+    agent_id: c.agent_id,
+    summary: c.summary,
+    archived: c.archived,
+    in_context_message_ids: c.in_context_message_ids,
+    isolated_block_ids: [],
+    model: null,
+    model_settings: null,
+    last_message_at: c.last_message_at,
+    created_at: c.created_at,
+    updated_at: c.updated_at,
+    created_by_id: null,
+    last_updated_by_id: null,
+  };
+}
+
+/** `llm_config` for an agent's model handle (from the provider registry when it knows it). */
+export function llmConfig(core: Core, agent: AgentRecord) {
+  const handle = agent.model;
+  const settings = agent.model_settings;
+  let resolved:
+    | { model: string; providerType: string; providerName: string; endpoint: string; contextWindow: number }
+    | undefined;
+  if (handle) {
+    try {
+      resolved = core.providers.resolve(handle);
+    } catch {
+      resolved = undefined;
+    }
+  }
+  const [provider, ...rest] = (handle ?? '').split('/');
+  return {
+    model: resolved?.model ?? (rest.length > 0 ? rest.join('/') : (handle ?? '')),
+    display_name: null,
+    model_endpoint_type: resolved?.providerType ?? (provider || 'openai'),
+    model_endpoint: resolved?.endpoint ?? null,
+    provider_name: resolved?.providerName ?? (provider || null),
+    provider_category: 'base',
+    model_wrapper: null,
+    context_window: agent.context_window_limit ?? resolved?.contextWindow ?? 128_000,
+    put_inner_thoughts_in_kwargs: false,
+    handle,
+    temperature: typeof settings.temperature === 'number' ? settings.temperature : 0.7,
+    max_tokens: typeof settings.max_output_tokens === 'number' ? settings.max_output_tokens : null,
+    enable_reasoner: false,
+    reasoning_effort: null,
+    max_reasoning_tokens: 0,
+    frequency_penalty: null,
+    parallel_tool_calls: false,
+  };
+}
+
+export function embeddingConfig(core: Core, handle: string | null) {
+  if (!handle) return null;
+  let dim: number | null = null;
+  let type = handle.split('/')[0] ?? 'openai';
+  let model = handle.split('/').slice(1).join('/') || handle;
+  try {
+    const resolved = core.providers.resolveEmbedding(handle);
+    dim = resolved.dimension;
+    type = resolved.providerType;
+    model = resolved.model;
+  } catch {
+    // unknown to the registry: show the handle as given
+  }
+  return {
+    embedding_endpoint_type: type,
+    embedding_endpoint: null,
+    embedding_model: model,
+    embedding_dim: dim ?? 1536,
+    embedding_chunk_size: 300,
+    handle,
+    batch_size: 32,
+  };
+}
+
+/** Letta's `AgentState`; `rel` says which relationships are filled in. */
+export function agentStateView(
+  core: Core,
+  { agent, blocks, tools }: AgentDetails,
+  rel: Relationships,
+  messageIds: string[] = [],
+) {
+  const blockViews = rel.blocks ? blocks.map(blockView) : [];
+  return {
+    id: agent.id,
+    name: agent.name,
+    description: agent.description,
+    agent_type: agent.agent_type,
+    system: agent.system,
+    model: agent.model,
+    embedding: agent.embedding,
+    llm_config: llmConfig(core, agent),
+    embedding_config: embeddingConfig(core, agent.embedding),
+    model_settings: Object.keys(agent.model_settings).length > 0 ? agent.model_settings : null,
+    compaction_settings: null,
+    response_format: null,
+    memory: { agent_type: agent.agent_type, blocks: blockViews, file_blocks: [], prompt_template: '' },
+    blocks: blockViews,
+    tools: rel.tools ? tools.map(toolView) : [],
+    sources: [],
+    tags: agent.tags,
+    tool_rules: agent.tool_rules,
+    message_ids: messageIds,
+    metadata: agent.metadata,
+    identity_ids: [],
+    identities: [],
+    tool_exec_environment_variables: [],
+    secrets: [],
+    project_id: null,
+    template_id: null,
+    base_template_id: null,
+    deployment_id: null,
+    entity_id: null,
+    pending_approval: null,
+    message_buffer_autoclear: false,
+    enable_sleeptime: null,
+    multi_agent_group: null,
+    managed_group: null,
+    last_run_completion: null,
+    last_run_duration_ms: null,
+    last_stop_reason: agent.last_stop_reason,
+    timezone: 'UTC',
+    max_files_open: null,
+    per_file_view_window_char_limit: null,
+    hidden: null,
+    created_by_id: null,
+    last_updated_by_id: null,
+    created_at: agent.created_at,
+    updated_at: agent.updated_at,
+  };
+}
+
+/** Loads what an AgentState shows (blocks, tools, in-context ids) and serializes it. */
+export async function loadAgentState(
+  core: Core,
+  req: FastifyRequest,
+  agent: AgentRecord,
+  include?: readonly string[],
+) {
+  const rel = relationshipsFor(req, include);
+  const [details, conv] = await Promise.all([
+    core.agents.details(req.ctx, agent),
+    core.store.conversations.getDefault(req.ctx.org, agent.id),
+  ]);
+  return agentStateView(core, details, rel, conv?.in_context_message_ids ?? []);
+}
