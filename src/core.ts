@@ -7,6 +7,7 @@ import type { ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { createProviderRegistry, type ProviderRegistry } from './runtime/llm/index.js';
 import { AgentService } from './services/agent-service.js';
+import { ArchivalService } from './services/archival-service.js';
 import { BlockService } from './services/block-service.js';
 import { ConversationService } from './services/conversation-service.js';
 import { ToolService } from './services/tool-service.js';
@@ -28,6 +29,7 @@ export interface Core {
   tools: ToolService;
   conversations: ConversationService;
   messages: MessageService;
+  archival: ArchivalService;
   channels: RunChannels;
   /** This process's identity, recorded as the owner of the runs it executes. */
   instanceId: string;
@@ -48,12 +50,18 @@ export interface CoreOptions {
 }
 
 /** Opens the database, applies migrations and wires the services. */
-export async function createCore(config: ServerConfig, log: Logger, options: CoreOptions = {}): Promise<Core> {
+export async function createCore(
+  config: ServerConfig,
+  log: Logger,
+  options: CoreOptions = {},
+): Promise<Core> {
   const unlock = options.exclusive && !config.pgUri ? acquireProcessLock(config.sqlitePath) : undefined;
-  const database = await openDatabase({ pgUri: config.pgUri, sqlitePath: config.sqlitePath }).catch((err: unknown) => {
-    unlock?.();
-    throw err;
-  });
+  const database = await openDatabase({ pgUri: config.pgUri, sqlitePath: config.sqlitePath }).catch(
+    (err: unknown) => {
+      unlock?.();
+      throw err;
+    },
+  );
   try {
     if (!options.skipMigrations) {
       const report = await migrateToLatest(database);
@@ -73,6 +81,7 @@ export async function createCore(config: ServerConfig, log: Logger, options: Cor
     const instanceId = `letta-${randomUUID()}`;
     const gate = new ConversationGate(store);
     const channels = new RunChannels();
+    const archival = new ArchivalService(store, providers, log);
     const messages = new MessageService({
       store,
       conversations,
@@ -82,6 +91,7 @@ export async function createCore(config: ServerConfig, log: Logger, options: Cor
       log,
       instanceId,
       conversationWaitMs: config.conversationWaitMs,
+      archival: archival.tools,
     });
     const onClose: Core['onClose'] = [];
     if (unlock) onClose.push(unlock);
@@ -104,6 +114,7 @@ export async function createCore(config: ServerConfig, log: Logger, options: Cor
       tools,
       conversations,
       messages,
+      archival,
       channels,
       instanceId,
       onClose,

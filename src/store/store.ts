@@ -9,6 +9,8 @@ import { ConversationClaims, ConversationRepository } from './conversation-repos
 import type { DialectName } from './dialect-name.js';
 import { MessageRepository } from './message-repository.js';
 import { OrganizationRepository } from './organization-repository.js';
+import type { IndexState } from './passage-index.js';
+import { newIndexState, PassageRepository } from './passage-repository.js';
 import { RunRepository } from './run-repository.js';
 import type { Database } from './schema.js';
 import { ToolRepository } from './tool-repository.js';
@@ -22,10 +24,13 @@ export class Store {
   readonly messages: MessageRepository;
   readonly runs: RunRepository;
   readonly claims: ConversationClaims;
+  readonly passages: PassageRepository;
 
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: DialectName,
+    /** Search-index state shared with the transaction stores made from this one. */
+    private readonly indexState: IndexState = newIndexState(),
   ) {
     this.organizations = new OrganizationRepository(db);
     this.agents = new AgentRepository(db);
@@ -35,11 +40,12 @@ export class Store {
     this.messages = new MessageRepository(db);
     this.runs = new RunRepository(db);
     this.claims = new ConversationClaims(db);
+    this.passages = new PassageRepository(db, dialect, indexState);
   }
 
   /** Runs `fn` in one transaction; everything it writes commits or rolls back together. */
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return fn(this);
-    return this.db.transaction().execute((trx) => fn(new Store(trx, this.dialect)));
+    return this.db.transaction().execute((trx) => fn(new Store(trx, this.dialect, this.indexState)));
   }
 }

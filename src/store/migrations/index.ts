@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.js';
 import * as m001 from './001-initial.js';
+import * as m002 from './002-archival-search.js';
 
 export interface MigrationStep {
   name: string;
@@ -12,4 +13,7 @@ export interface MigrationStep {
   up(db: Kysely<any>, dialect: DialectName): Promise<void>;
 }
 
-export const MIGRATIONS: readonly MigrationStep[] = [{ name: '001-initial', up: m001.up }];
+export const MIGRATIONS: readonly MigrationStep[] = [
+  { name: '001-initial', up: m001.up },
+  { name: '002-archival-search', up: m002.up },
+];

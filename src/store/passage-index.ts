@@ -1,0 +1,119 @@
+/**
+ * What the passage repository needs from a dialect's search machinery: storing a passage's
+ * index rows (integer keys, full-text rows, vectors), nearest-neighbour search and keyword search.
+ * One implementation per dialect (`vector-index-sqlite.ts`, `vector-index-postgres.ts`); the rest
+ * of the code never branches on the dialect.
+ */
+import { type RawBuilder, sql } from 'kysely';
+import type { DialectName } from './dialect-name.js';
+
+/** Per-database search state shared by every repository over it (also inside transactions). */
+export interface IndexState {
+  /** Whether the vector extension is usable; detected on first use. */
+  vector: boolean | undefined;
+  /** Dimensions whose vector table / index is known to exist. */
+  dims: Set<number>;
+}
+
+/** A passage row as written, plus its vector (null: not embedded). */
+export interface PassageRow {
+  id: string;
+  organization_id: string;
+  archive_id: string;
+  text: string;
+  /** JSON string[]. */
+  tags: string;
+  /** JSON object. */
+  metadata: string;
+  embedding_model: string | null;
+  embedding_dim: number | null;
+  created_at: string;
+  vector: number[] | null;
+}
+
+/** Filters applied in both search legs. */
+export interface PassageFilter {
+  tags?: string[] | undefined;
+  tagMatchMode?: 'any' | 'all' | undefined;
+  /** ISO-8601 UTC, inclusive. */
+  start?: string | undefined;
+  /** ISO-8601 UTC, inclusive. */
+  end?: string | undefined;
+}
+
+export interface SearchScope {
+  org: string;
+  archiveId: string;
+  filter: PassageFilter;
+  limit: number;
+}
+
+export interface ScoredId {
+  id: string;
+  /** Vector leg: cosine distance (lower is closer). Keyword leg: relevance (higher is better). */
+  score: number;
+}
+
+export interface PassageIndex {
+  /** Whether vectors can be stored and searched (pgvector / sqlite-vec loaded). */
+  vectorAvailable(): Promise<boolean>;
+  /** Creates the vector table / index for this dimension if missing (idempotent; call outside long transactions). */
+  ensureDimension(dim: number): Promise<void>;
+  /** Inserts passages with their index rows (keys, full text, vectors). */
+  insert(rows: PassageRow[]): Promise<void>;
+  /** Replaces the vector of existing passages (re-embedding). */
+  replaceVectors(
+    rows: Array<{
+      id: string;
+      archive_id: string;
+      old_dim: number | null;
+      dim: number;
+      vector: number[];
+      model: string;
+    }>,
+  ): Promise<void>;
+  /** The nearest passages to `vector` (dimension `dim`) in the scope, closest first. */
+  nearest(scope: SearchScope, vector: number[], dim: number): Promise<ScoredId[]>;
+  /** Passages matching any of the query's words, best first. */
+  keyword(scope: SearchScope, query: string): Promise<ScoredId[]>;
+}
+
+/** The words of a query (letters and digits), lowercased, at most 64. */
+export function queryWords(query: string): string[] {
+  const words = query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return [...new Set(words)].filter((w) => w !== 'or' && w !== 'and').slice(0, 64);
+}
+
+/** The SQL conditions for `filter` on the passages table aliased `p`. */
+export function filterConditions(dialect: DialectName, filter: PassageFilter): RawBuilder<unknown>[] {
+  const out: RawBuilder<unknown>[] = [];
+  if (filter.start !== undefined) out.push(sql`p.created_at >= ${filter.start}`);
+  if (filter.end !== undefined) out.push(sql`p.created_at <= ${filter.end}`);
+  const tags = filter.tags ?? [];
+  if (tags.length > 0) {
+    const all = filter.tagMatchMode === 'all';
+    if (dialect === 'postgres') {
+      out.push(all ? sql`p.tags::jsonb ?& ${tags}::text[]` : sql`p.tags::jsonb ?| ${tags}::text[]`);
+    } else {
+      const list = sql.join(tags.map((t) => sql`${t}`));
+      out.push(
+        all
+          ? sql`(SELECT count(DISTINCT j.value) FROM json_each(p.tags) j WHERE j.value IN (${list})) = ${new Set(tags).size}`
+          : sql`EXISTS (SELECT 1 FROM json_each(p.tags) j WHERE j.value IN (${list}))`,
+      );
+    }
+  }
+  return out;
+}
+
+/** `AND c1 AND c2 …` (empty when there are no conditions). */
+export function andAll(conditions: RawBuilder<unknown>[]): RawBuilder<unknown> {
+  return conditions.length === 0 ? sql`` : sql` AND ${sql.join(conditions, sql` AND `)}`;
+}
+
+/** A dimension checked to be a small positive integer, for inlining into SQL. */
+export function dimLiteral(dim: number): RawBuilder<unknown> {
+  if (!Number.isInteger(dim) || dim < 1 || dim > 16_000)
+    throw new Error(`invalid embedding dimension ${dim}`);
+  return sql.raw(String(dim));
+}

@@ -1,0 +1,242 @@
+/**
+ * Archives and their passages (archival memory). Plain rows go through Kysely; the search
+ * indexes (integer keys, FTS, vectors) through the dialect's {@link PassageIndex}.
+ */
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { DialectName } from './dialect-name.js';
+import { paginate } from './paginate.js';
+import type { IndexState, PassageFilter, PassageIndex, PassageRow, ScoredId } from './passage-index.js';
+import { type JsonObject, type PageQuery, parseJson } from './records.js';
+import type { ArchiveTable, Database, PassageTable } from './schema.js';
+import { PostgresPassageIndex } from './vector-index-postgres.js';
+import { SqlitePassageIndex } from './vector-index-sqlite.js';
+
+export type { PassageFilter, ScoredId } from './passage-index.js';
+
+export interface ArchiveRecord {
+  id: string;
+  organization_id: string;
+  name: string;
+  embedding: string | null;
+  embedding_dim: number | null;
+  created_at: string;
+}
+
+export interface PassageRecord {
+  id: string;
+  organization_id: string;
+  archive_id: string;
+  text: string;
+  tags: string[];
+  metadata: JsonObject;
+  embedding_model: string | null;
+  embedding_dim: number | null;
+  created_at: string;
+}
+
+export interface NewPassage extends PassageRecord {
+  /** The passage's embedding (null: stored for keyword search only). */
+  vector: number[] | null;
+}
+
+export interface PassageListQuery extends PageQuery {
+  /** Case-insensitive substring of the text. */
+  search?: string | undefined;
+}
+
+export function newIndexState(): IndexState {
+  return { vector: undefined, dims: new Set() };
+}
+
+export class PassageRepository {
+  private readonly index: PassageIndex;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+    state: IndexState,
+  ) {
+    this.index =
+      dialect === 'postgres' ? new PostgresPassageIndex(db, state) : new SqlitePassageIndex(db, state);
+  }
+
+  // Archives
+
+  /** The archive linked to this agent (the oldest, if several). */
+  async archiveForAgent(org: string, agentId: string): Promise<ArchiveRecord | undefined> {
+    return this.db
+      .selectFrom('archives as a')
+      .innerJoin('archives_agents as aa', 'aa.archive_id', 'a.id')
+      .selectAll('a')
+      .where('aa.agent_id', '=', agentId)
+      .where('a.organization_id', '=', org)
+      .orderBy('a.created_at')
+      .orderBy('a.id')
+      .executeTakeFirst();
+  }
+
+  async insertArchive(archive: ArchiveRecord, agentId: string): Promise<void> {
+    await this.db.insertInto('archives').values(archive).execute();
+    await this.db
+      .insertInto('archives_agents')
+      .values({ archive_id: archive.id, agent_id: agentId, organization_id: archive.organization_id })
+      .execute();
+  }
+
+  async updateArchiveEmbedding(
+    org: string,
+    archiveId: string,
+    embedding: string | null,
+    dim: number | null,
+  ): Promise<void> {
+    await this.db
+      .updateTable('archives')
+      .set({ embedding, embedding_dim: dim })
+      .where('id', '=', archiveId)
+      .where('organization_id', '=', org)
+      .execute();
+  }
+
+  // Passages
+
+  async vectorAvailable(): Promise<boolean> {
+    return this.index.vectorAvailable();
+  }
+
+  /** Creates the vector table / index for a dimension; call before the inserting transaction. */
+  async ensureDimension(dim: number): Promise<void> {
+    await this.index.ensureDimension(dim);
+  }
+
+  async insert(passages: NewPassage[]): Promise<void> {
+    const rows: PassageRow[] = passages.map((p) => ({
+      ...p,
+      tags: JSON.stringify(p.tags),
+      metadata: JSON.stringify(p.metadata),
+    }));
+    await this.index.insert(rows);
+  }
+
+  async get(org: string, archiveId: string, id: string): Promise<PassageRecord | undefined> {
+    const row = await this.db
+      .selectFrom('passages')
+      .selectAll()
+      .where('organization_id', '=', org)
+      .where('archive_id', '=', archiveId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && fromRow(row);
+  }
+
+  /** These passages, in the order of `ids` (missing ones skipped). */
+  async getMany(org: string, ids: string[]): Promise<PassageRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('passages')
+      .selectAll()
+      .where('organization_id', '=', org)
+      .where('id', 'in', ids)
+      .execute();
+    const byId = new Map(rows.map((r) => [r.id, fromRow(r)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  async list(org: string, archiveId: string, query: PassageListQuery): Promise<PassageRecord[]> {
+    let q = this.db
+      .selectFrom('passages')
+      .selectAll()
+      .where('organization_id', '=', org)
+      .where('archive_id', '=', archiveId);
+    if (query.search) {
+      const pattern = `%${query.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      q = q.where(sql<boolean>`lower(passages.text) LIKE ${pattern} ESCAPE '\\'`);
+    }
+    const rows = await paginate(q, 'passages', query).execute();
+    return rows.map(fromRow);
+  }
+
+  /** Every passage of the archive, oldest first, `batch` at a time after `afterId`. */
+  async listForReembed(
+    org: string,
+    archiveId: string,
+    after: string | undefined,
+    batch: number,
+  ): Promise<PassageRecord[]> {
+    return this.list(org, archiveId, { limit: batch, after, order: 'asc' });
+  }
+
+  async count(org: string, archiveId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('passages')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('organization_id', '=', org)
+      .where('archive_id', '=', archiveId)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  async delete(org: string, archiveId: string, id: string): Promise<boolean> {
+    const r = await this.db
+      .deleteFrom('passages')
+      .where('organization_id', '=', org)
+      .where('archive_id', '=', archiveId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async replaceVectors(
+    rows: Array<{
+      id: string;
+      archive_id: string;
+      old_dim: number | null;
+      dim: number;
+      vector: number[];
+      model: string;
+    }>,
+  ): Promise<void> {
+    await this.index.replaceVectors(rows);
+  }
+
+  /** Nearest passages by cosine distance (score = distance, closest first). */
+  async nearest(
+    org: string,
+    archiveId: string,
+    vector: number[],
+    filter: PassageFilter,
+    limit: number,
+  ): Promise<ScoredId[]> {
+    return this.index.nearest({ org, archiveId, filter, limit }, vector, vector.length);
+  }
+
+  /** Keyword matches (score = relevance, best first). */
+  async keyword(
+    org: string,
+    archiveId: string,
+    query: string,
+    filter: PassageFilter,
+    limit: number,
+  ): Promise<ScoredId[]> {
+    return this.index.keyword({ org, archiveId, filter, limit }, query);
+  }
+
+  get dialectName(): DialectName {
+    return this.dialect;
+  }
+}
+
+function fromRow(row: Selectable<PassageTable>): PassageRecord {
+  return {
+    id: row.id,
+    organization_id: row.organization_id,
+    archive_id: row.archive_id,
+    text: row.text,
+    tags: parseJson<string[]>(row.tags, []),
+    metadata: parseJson<JsonObject>(row.metadata, {}),
+    embedding_model: row.embedding_model,
+    embedding_dim: row.embedding_dim === null ? null : Number(row.embedding_dim),
+    created_at: row.created_at,
+  };
+}
+
+export type ArchiveRow = Selectable<ArchiveTable>;
