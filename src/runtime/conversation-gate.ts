@@ -15,6 +15,11 @@ const RENEW_MS = 10_000;
 
 export type Release = () => Promise<void>;
 
+export interface Ticket {
+  acquire(conversationId: string, runId: string, waitMs: number, signal?: AbortSignal): Promise<Release>;
+  cancel(): void;
+}
+
 export class ConversationGate {
   private readonly tails = new Map<string, Promise<void>>();
   private readonly held = new Map<string, string>(); // runId → conversationId
@@ -27,39 +32,56 @@ export class ConversationGate {
     this.timer.unref();
   }
 
-  /** Waits for the conversation (FIFO in-process, then the database claim) and returns a release. */
-  async acquire(conversationId: string, runId: string, waitMs: number, signal?: AbortSignal): Promise<Release> {
-    const deadline = Date.now() + waitMs;
-    const previous = this.tails.get(conversationId) ?? Promise.resolve();
+  /**
+   * Takes a place in the in-process queue for `key` synchronously, so arrival order is kept even
+   * when the caller does async work (lookups, inserts) before it waits. Call `acquire` on the
+   * ticket to wait for the turn and claim the conversation, or `cancel` to give the place up.
+   */
+  enqueue(key: string): Ticket {
+    const previous = this.tails.get(key) ?? Promise.resolve();
     let done!: () => void;
     const mine = new Promise<void>((resolve) => {
       done = resolve;
     });
     const tail = previous.then(() => mine);
-    this.tails.set(conversationId, tail);
+    this.tails.set(key, tail);
+    let left = false;
     const leave = () => {
+      if (left) return;
+      left = true;
       done();
-      if (this.tails.get(conversationId) === tail) this.tails.delete(conversationId);
+      if (this.tails.get(key) === tail) this.tails.delete(key);
     };
-    try {
-      await waitFor(previous, deadline, signal, conversationId);
-      await this.claim(conversationId, runId, deadline, signal);
-    } catch (err) {
-      leave();
-      throw err;
-    }
-    this.held.set(runId, conversationId);
-    let released = false;
-    return async () => {
-      if (released) return;
-      released = true;
-      this.held.delete(runId);
-      try {
-        await this.store.claims.release(conversationId, runId);
-      } finally {
-        leave();
-      }
+    return {
+      cancel: leave,
+      acquire: async (conversationId, runId, waitMs, signal) => {
+        const deadline = Date.now() + waitMs;
+        try {
+          await waitFor(previous, deadline, signal, conversationId);
+          await this.claim(conversationId, runId, deadline, signal);
+        } catch (err) {
+          leave();
+          throw err;
+        }
+        this.held.set(runId, conversationId);
+        let released = false;
+        return async () => {
+          if (released) return;
+          released = true;
+          this.held.delete(runId);
+          try {
+            await this.store.claims.release(conversationId, runId);
+          } finally {
+            leave();
+          }
+        };
+      },
     };
+  }
+
+  /** Waits for the conversation (FIFO in-process, then the database claim) and returns a release. */
+  acquire(conversationId: string, runId: string, waitMs: number, signal?: AbortSignal): Promise<Release> {
+    return this.enqueue(conversationId).acquire(conversationId, runId, waitMs, signal);
   }
 
   private async claim(conversationId: string, runId: string, deadline: number, signal?: AbortSignal): Promise<void> {

@@ -7,7 +7,7 @@ import { LettaError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { AgentLoop } from '../runtime/agent-loop.js';
-import type { ConversationGate, Release } from '../runtime/conversation-gate.js';
+import type { ConversationGate, Release, Ticket } from '../runtime/conversation-gate.js';
 import { type LettaMessage, replyText } from '../runtime/letta-messages.js';
 import type { ProviderRegistry } from '../runtime/llm/index.js';
 import type { ResolvedModel } from '../runtime/llm/types.js';
@@ -64,6 +64,11 @@ export interface MessageServiceDeps {
 
 export const DEFAULT_MAX_STEPS = 50;
 
+/** The in-process queue key: the conversation id, or the agent's default conversation. */
+function queueKey(agent: AgentRecord, conversationId: string | null | undefined): string {
+  return conversationId && conversationId !== 'default' && conversationId !== agent.id ? conversationId : `default:${agent.id}`;
+}
+
 export class MessageService {
   private readonly loop: AgentLoop;
   private readonly controllers = new Map<string, AbortController>();
@@ -87,6 +92,18 @@ export class MessageService {
     const { agent } = input;
     if (input.messages.length === 0) throw new LettaError('VALIDATION_ERROR', 'at least one message is required');
     const model = this.resolveModel(agent);
+    // The queue place is taken before any await, so concurrent sends keep their arrival order.
+    const ticket = this.deps.gate.enqueue(queueKey(agent, input.conversationId));
+    try {
+      return await this.startQueued(ctx, input, model, ticket);
+    } catch (err) {
+      ticket.cancel();
+      throw err;
+    }
+  }
+
+  private async startQueued(ctx: RequestContext, input: SendInput, model: ResolvedModel, ticket: Ticket): Promise<RunHandle> {
+    const { agent } = input;
     const conversation = await this.deps.conversations.resolve(ctx, agent, input.conversationId);
     const now = nowIso();
     const run: RunRecord = {
@@ -115,14 +132,14 @@ export class MessageService {
     let release: Release | undefined;
     if (!input.background) {
       try {
-        release = await this.deps.gate.acquire(conversation.id, run.id, this.deps.conversationWaitMs, controller.signal);
+        release = await ticket.acquire(conversation.id, run.id, this.deps.conversationWaitMs, controller.signal);
       } catch (err) {
         await this.finish(ctx, run, 'error', undefined, { error: String((err as Error).message) });
         this.controllers.delete(run.id);
         throw err;
       }
     }
-    const done = this.execute(ctx, input, run, conversation, model, channel, controller, release);
+    const done = this.execute(ctx, input, run, conversation, model, channel, controller, release ?? ticket);
     this.active.add(done);
     void done.finally(() => this.active.delete(done));
     return { run, conversation, channel, done };
@@ -136,15 +153,16 @@ export class MessageService {
     model: ResolvedModel,
     channel: RunChannel,
     controller: AbortController,
-    held: Release | undefined,
+    held: Release | Ticket,
   ): Promise<SendResult> {
-    let release = held;
+    let release: Release | undefined = typeof held === 'function' ? held : undefined;
+    const ticket = typeof held === 'function' ? undefined : held;
     let stopReason: StopReason = 'error';
     let messages: LettaMessage[] = [];
     let usage: Usage = { completion_tokens: 0, prompt_tokens: 0, total_tokens: 0, step_count: 0 };
     let error: LettaError | undefined;
     try {
-      release ??= await this.deps.gate.acquire(conversation.id, run.id, this.deps.conversationWaitMs, controller.signal);
+      release ??= await ticket!.acquire(conversation.id, run.id, this.deps.conversationWaitMs, controller.signal);
       if (!(await this.deps.store.runs.transition(ctx.org, run.id, 'running', {}, nowIso()))) {
         stopReason = 'cancelled';
       } else {
