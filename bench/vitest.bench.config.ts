@@ -1,6 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
-/** Benchmarks run by hand: `npx vitest run --config bench/vitest.bench.config.ts`. */
+/** Benchmarks run by hand: `npx vitest run --config bench/vitest.bench.config.ts [file]`. */
 export default defineConfig({
-  test: { include: ['bench/**/*.bench-run.ts'], testTimeout: 3_600_000, hookTimeout: 600_000 },
+  test: {
+    include: ['bench/**/*.bench-run.ts'],
+    testTimeout: 600_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    fileParallelism: false,
+    reporters: ['verbose'],
+  },
 });
