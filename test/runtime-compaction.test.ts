@@ -75,3 +75,20 @@ describe.each(DIALECTS)('compaction on %s', (dialect) => {
     expect(fresh.in_context_message_ids.length).toBeLessThan(60);
   }, 120_000);
 });
+
+describe.each(DIALECTS)('context overflow reported by the provider on %s', (dialect) => {
+  it('compacts and retries when the provider says the context is too long', async () => {
+    await using t = await createTestCore(dialect, {
+      llm: { defaultReply: (req) => (isSummaryRequest(req) ? { content: 'summary' } : { content: `ok ${lastUserText(req)}` }) },
+    });
+    const { agent } = await t.core.agents.create(ctx, { name: 'overflow', model: 'gpt-4o-mini' });
+    for (let i = 0; i < 10; i++) await t.core.messages.send(ctx, { agent, messages: [{ content: `hello ${i}` }] });
+    t.llm.script({
+      error: { status: 400, message: "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens." },
+    });
+    const r = await t.core.messages.send(ctx, { agent, messages: [{ content: 'one more' }] });
+    expect(r.stopReason).toBe('end_turn');
+    expect(r.content).toBe('ok one more');
+    expect(t.llm.chatRequests.some(isSummaryRequest)).toBe(true);
+  });
+});

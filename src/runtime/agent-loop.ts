@@ -20,7 +20,7 @@ import type { Store } from '../store/store.js';
 import { toChatMessages } from './chat-context.js';
 import { needsCompaction, planCompaction, summarize, summaryText } from './compaction.js';
 import { type LettaMessage, toLettaMessages } from './letta-messages.js';
-import { isAbortError } from './llm/index.js';
+import { isAbortError, isContextOverflowError } from './llm/index.js';
 import type { ChatRequest, ChatResult, ResolvedModel, ToolDefinition } from './llm/types.js';
 import { memoryFingerprint } from './memory.js';
 import type { RunChannel } from './run-channel.js';
@@ -108,13 +108,23 @@ export class AgentLoop {
 
       const stepId = newId('step');
       const assistantId = newId('message');
-      let result: ChatResult;
-      try {
-        result = await this.callModel(input, context, toolDefs, assistantId, stepId);
-      } catch (err) {
-        if (isAbortError(err) || input.signal.aborted) return { stopReason: 'cancelled', messages: turn, usage };
-        const error = isLettaError(err) ? err : new LettaError('LLM_ERROR', `model call failed: ${(err as Error).message}`, { cause: err });
-        return { stopReason: 'llm_api_error', messages: turn, usage, error };
+      let result: ChatResult | undefined;
+      for (let attempt = 0; result === undefined; attempt++) {
+        try {
+          result = await this.callModel(input, context, toolDefs, assistantId, stepId);
+        } catch (err) {
+          if (isAbortError(err) || input.signal.aborted) return { stopReason: 'cancelled', messages: turn, usage };
+          // The provider's tokenizer disagrees with ours: compact harder and retry (as Letta, 3 times).
+          if (isContextOverflowError(err) && attempt < 3) {
+            const shrunk = await this.compact(input, context, toolTokens, window, 0.5 + attempt * 0.2);
+            if (shrunk.length < context.length) {
+              context = shrunk;
+              continue;
+            }
+          }
+          const error = isLettaError(err) ? err : new LettaError('LLM_ERROR', `model call failed: ${(err as Error).message}`, { cause: err });
+          return { stopReason: 'llm_api_error', messages: turn, usage, error };
+        }
       }
       const stepUsage = usageOf(result, context, toolTokens);
       usage.prompt_tokens += stepUsage.prompt;
@@ -274,10 +284,16 @@ export class AgentLoop {
     return [{ ...system, content, tokens }, ...context.slice(1)];
   }
 
-  private async compact(input: LoopInput, context: MessageRecord[], toolTokens: number, window: number): Promise<MessageRecord[]> {
+  private async compact(
+    input: LoopInput,
+    context: MessageRecord[],
+    toolTokens: number,
+    window: number,
+    minEvictFraction = 0,
+  ): Promise<MessageRecord[]> {
     const [system, ...rest] = context;
     if (!system) return context;
-    const plan = planCompaction(rest, system.tokens + toolTokens, window);
+    const plan = planCompaction(rest, system.tokens + toolTokens, window, minEvictFraction);
     if (!plan) return context;
     let summary: string;
     try {

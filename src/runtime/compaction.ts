@@ -30,10 +30,15 @@ export function needsCompaction(tokens: number, window: number): boolean {
 
 /**
  * Chooses what to evict from `rest` (in-context messages without the system message) so the kept
- * part plus `fixedTokens` (system prompt, tools, reserve) fits in KEEP of the window. Returns
- * null when nothing can be evicted.
+ * part plus `fixedTokens` (system prompt, tools, reserve) fits in KEEP of the window, evicting at
+ * least `minEvictFraction` of the messages. Returns null when nothing can be evicted.
  */
-export function planCompaction(rest: MessageRecord[], fixedTokens: number, window: number): CompactionPlan | null {
+export function planCompaction(
+  rest: MessageRecord[],
+  fixedTokens: number,
+  window: number,
+  minEvictFraction = 0,
+): CompactionPlan | null {
   const budget = Math.max(window * KEEP - fixedTokens, 0);
   let keptTokens = 0;
   let cut = rest.length;
@@ -42,6 +47,8 @@ export function planCompaction(rest: MessageRecord[], fixedTokens: number, windo
     cut--;
     keptTokens += rest[cut]?.tokens ?? 0;
   }
+  // The provider said the context is too long although our count fits: evict a share anyway.
+  cut = Math.max(cut, Math.ceil(rest.length * minEvictFraction));
   // Never start the kept part with a tool return (it would lose its call).
   while (cut < rest.length && rest[cut]?.role === 'tool') cut++;
   // Always keep the newest message (the user's turn in progress).
