@@ -1,0 +1,112 @@
+/**
+ * The HTTP application over a {@link Core}. The order below is the request lifecycle:
+ * request id → CORS (preflight answered) → rate limit (onRequest) → auth (preParsing) → JSON body
+ * → schema validation → handler → security headers (onSend) → access log (onResponse); any
+ * error on the way is answered by the one error handler.
+ */
+import { readFileSync } from 'node:fs';
+import cors from '@fastify/cors';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import type { ServerConfig } from '../config.js';
+import type { Core } from '../core.js';
+import { LettaError } from '../errors.js';
+import { installAuth } from './auth.js';
+import { installCoercion } from './coerce.js';
+import { installErrorHandlers, sendError } from './error-handler.js';
+import { registerOpenApi } from './openapi.js';
+import { registerRateLimit } from './rate-limit.js';
+import { installRequestHooks, markPublicPrefixes, requestIdFor } from './request-hooks.js';
+import { type RouteModule, registerRoutes } from './route.js';
+import { ROUTE_MODULES } from './routes/index.js';
+
+export interface BuildAppOptions {
+  /** Route modules registered after the built-in list (`src/http/routes/index.ts`). */
+  routes?: RouteModule[];
+}
+
+/**
+ * Builds (but does not start) the Fastify app serving `core`.
+ *
+ * @example
+ * const app = await buildApp(core);
+ * await app.listen({ host: core.config.host, port: core.config.port });
+ */
+export async function buildApp(core: Core, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const { config } = core;
+  const app = Fastify({
+    loggerInstance: core.log,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'req_id' }),
+    genReqId: requestIdFor,
+    requestIdHeader: false,
+    bodyLimit: config.bodyLimit,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    ajv: {
+      customOptions: { removeAdditional: true, useDefaults: true, coerceTypes: false, allErrors: false },
+    },
+    frameworkErrors: (err, request, reply) => sendError(err, request, reply),
+    ...httpsOptions(config),
+  }) as unknown as FastifyInstance;
+
+  installErrorHandlers(app);
+  installRequestHooks(app);
+  installCoercion(app);
+  markPublicPrefixes(app, ['/docs', '/openapi.json', '/health', '/v1/health']);
+  installJsonParser(app);
+  if (config.cors !== false) {
+    await app.register(cors, {
+      origin: config.cors === true ? true : config.cors,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      exposedHeaders: [
+        'x-request-id',
+        'retry-after',
+        'x-ratelimit-limit',
+        'x-ratelimit-remaining',
+        'x-ratelimit-reset',
+      ],
+      maxAge: 600,
+    });
+  }
+  await registerRateLimit(app, core);
+  installAuth(app, core);
+  await registerOpenApi(app, core);
+  for (const module of [...ROUTE_MODULES, ...(options.routes ?? [])]) registerRoutes(app, module(core));
+  return app;
+}
+
+/**
+ * JSON only: `text/plain` is refused (415) like any other type, and an empty `application/json`
+ * body is accepted on routes whose body is optional (the tutorial's bodyless POSTs).
+ */
+function installJsonParser(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body.length === 0 && request.routeOptions.config.optionalBody) {
+      done(null, undefined);
+      return;
+    }
+    parse(request, body as string, done);
+  });
+}
+
+/** The TLS files for `--ssl-cert`/`--ssl-key` (none when neither is set); fails in one line. */
+export function httpsOptions(
+  config: ServerConfig,
+): Pick<FastifyServerOptions, never> | { https: { cert: Buffer; key: Buffer } } {
+  if (!config.sslCert && !config.sslKey) return {};
+  if (!config.sslCert || !config.sslKey) {
+    throw new LettaError('BAD_REQUEST', 'HTTPS needs both --ssl-cert and --ssl-key');
+  }
+  return { https: { cert: readPem(config.sslCert, '--ssl-cert'), key: readPem(config.sslKey, '--ssl-key') } };
+}
+
+function readPem(path: string, flag: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new LettaError(
+      'BAD_REQUEST',
+      `cannot read ${flag} file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
+  }
+}

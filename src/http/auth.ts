@@ -1,0 +1,94 @@
+/**
+ * Who is calling. With `--auth` (tutorial) or `--secure` (Letta V1), every route not marked
+ * public needs `Authorization: Bearer <key>` or Letta's `X-BARE-PASSWORD: password <pw>`;
+ * the key is checked by {@link resolveCaller}, which maps it to an organization. Without auth,
+ * every request acts for the default organization.
+ *
+ * The check runs in `preParsing`: after rate limiting (`onRequest`) and before any body is read.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ServerConfig } from '../config.js';
+import type { Core } from '../core.js';
+import { LettaError } from '../errors.js';
+import { DEFAULT_ORG_ID } from '../ids.js';
+import type { RequestContext } from '../services/context.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller, passed to every service call. */
+    ctx: RequestContext;
+  }
+}
+
+/** Whether requests need credentials under this configuration. */
+export function authEnabled(config: Pick<ServerConfig, 'auth' | 'secure'>): boolean {
+  return config.auth || config.secure;
+}
+
+/** The credential a request carries: a Bearer token or Letta's `X-BARE-PASSWORD: password <pw>`. */
+export function credentialOf(request: FastifyRequest): string | undefined {
+  const auth = request.headers.authorization;
+  if (typeof auth === 'string') {
+    const m = /^Bearer\s+(\S{1,1024})\s*$/i.exec(auth);
+    if (m) return m[1];
+  }
+  const bare = request.headers['x-bare-password'];
+  if (typeof bare === 'string') {
+    const m = /^password\s+(\S{1,1024})\s*$/i.exec(bare);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/**
+ * The caller a credential stands for, or null. Today the configured `LETTA_API_KEY` and
+ * `LETTA_SERVER_PASSWORD` both map to the default organization; an API-key table can later map
+ * other keys to their own organizations here. Comparison is constant-time over sha256 digests.
+ *
+ * @example
+ * const caller = await resolveCaller(core.config, 'your-secret-key'); // { org: DEFAULT_ORG_ID } or null
+ */
+export async function resolveCaller(
+  config: Pick<ServerConfig, 'apiKey' | 'serverPassword'>,
+  token: string,
+): Promise<RequestContext | null> {
+  const given = digest(token);
+  let ok = false;
+  for (const secret of [config.apiKey, config.serverPassword]) {
+    if (secret && timingSafeEqual(given, digest(secret))) ok = true;
+  }
+  return ok ? { org: DEFAULT_ORG_ID } : null;
+}
+
+/** A short, non-reversible name for a credential (rate-limit keys, logs). */
+export function credentialKey(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex').slice(0, 32);
+}
+
+/** Installs `request.ctx` and, when auth is on, the credential check. */
+export function installAuth(app: FastifyInstance, core: Core): void {
+  app.decorateRequest('ctx', null as unknown as RequestContext);
+  const required = authEnabled(core.config);
+  app.addHook('onRequest', async (request) => {
+    request.ctx = { org: DEFAULT_ORG_ID };
+  });
+  if (!required) return;
+  app.addHook('preParsing', async (request, reply) => {
+    if (request.routeOptions.config.public || request.method === 'OPTIONS') return;
+    const token = credentialOf(request);
+    const caller = token === undefined ? null : await resolveCaller(core.config, token);
+    if (!caller) {
+      reply.header('WWW-Authenticate', 'Bearer');
+      throw new LettaError(
+        'UNAUTHORIZED',
+        token === undefined
+          ? 'Missing credentials: send Authorization: Bearer <LETTA_API_KEY>'
+          : 'Invalid API key or password',
+      );
+    }
+    request.ctx = caller;
+  });
+}

@@ -1,0 +1,135 @@
+/**
+ * The one place errors become HTTP answers. Every answer is JSON `{detail, code, ...extra}`:
+ * a {@link LettaError} keeps its code and status; Fastify's own request errors (validation, bad
+ * JSON, body too large, wrong content type, malformed URL) get catalog codes; anything else is a
+ * 500 with the error logged and nothing internal in the body.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type ErrorCode, isLettaError } from '../errors.js';
+
+export interface ErrorAnswer {
+  status: number;
+  body: { detail: string; code: ErrorCode | string; [key: string]: unknown };
+}
+
+const INTERNAL: ErrorAnswer = {
+  status: 500,
+  body: { detail: 'An unknown error occurred', code: 'INTERNAL_ERROR' },
+};
+
+/** Fastify error codes whose status and message are safe to show, mapped to our codes. */
+const FASTIFY_CODES: Record<string, { status: number; code: ErrorCode; detail?: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    status: 400,
+    code: 'INVALID_JSON',
+    detail: 'The request body is not valid JSON',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    status: 400,
+    code: 'INVALID_JSON',
+    detail: "The request body is empty but Content-Type is 'application/json': send a JSON object",
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+    detail: 'The request body is too large',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    detail: "Unsupported Content-Type: send 'application/json'",
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    code: 'BAD_REQUEST',
+    detail: 'Content-Length does not match the body',
+  },
+  FST_ERR_BAD_URL: { status: 400, code: 'BAD_REQUEST', detail: 'The request URL is malformed' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 400, code: 'BAD_REQUEST', detail: 'A path parameter is too long' },
+};
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+};
+
+/** What to answer for `err`; `internal` means it must be logged as a server fault. */
+export function toErrorAnswer(err: unknown): ErrorAnswer & { internal: boolean } {
+  if (isLettaError(err)) {
+    return {
+      status: err.status,
+      body: { ...err.extra, detail: err.message, code: err.code },
+      internal: false,
+    };
+  }
+  const fe = err as Partial<FastifyError> | null;
+  if (fe && typeof fe === 'object') {
+    if (Array.isArray(fe.validation) && fe.validation.length > 0) {
+      return {
+        status: 422,
+        body: { detail: validationDetail(fe as FastifyError), code: 'VALIDATION_ERROR' },
+        internal: false,
+      };
+    }
+    const known = typeof fe.code === 'string' ? FASTIFY_CODES[fe.code] : undefined;
+    if (known) {
+      return {
+        status: known.status,
+        body: { detail: known.detail ?? String(fe.message), code: known.code },
+        internal: false,
+      };
+    }
+    const status = fe.statusCode;
+    if (
+      typeof fe.code === 'string' &&
+      fe.code.startsWith('FST_') &&
+      status &&
+      status >= 400 &&
+      status < 500
+    ) {
+      return {
+        status,
+        body: { detail: String(fe.message), code: STATUS_CODES[status] ?? 'BAD_REQUEST' },
+        internal: false,
+      };
+    }
+  }
+  return { ...INTERNAL, internal: true };
+}
+
+/** `body/name must be string`, `body must have required property 'message'`, … */
+function validationDetail(err: FastifyError): string {
+  const first = err.validation?.[0];
+  if (!first) return err.message;
+  const where = `${err.validationContext ?? 'request'}${first.instancePath ?? ''}`;
+  const allowed = (first.params as { allowedValues?: unknown } | undefined)?.allowedValues;
+  const suffix = Array.isArray(allowed) ? `: ${allowed.map(String).join(', ')}` : '';
+  return `${where} ${first.message ?? 'is invalid'}${suffix}`;
+}
+
+/** Sends the error answer for `err` (logging it first when it is a server fault). */
+export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const answer = toErrorAnswer(err);
+  if (answer.internal) request.log.error({ err }, 'unhandled error');
+  else if (answer.status >= 500)
+    request.log.warn({ code: answer.body.code, detail: answer.body.detail }, 'request failed');
+  return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
+}
+
+/** Installs the error handler and the JSON 404 for unknown routes. */
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]?.slice(0, 200) ?? '';
+    return reply
+      .code(404)
+      .send({ detail: `No route for ${request.method} ${path}`, code: 'ROUTE_NOT_FOUND' });
+  });
+}

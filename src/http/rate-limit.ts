@@ -1,0 +1,58 @@
+/**
+ * Rate limiting (`--rate-limit 60/minute`): a fixed window per caller, keyed by the caller's
+ * credential (hashed) when it is valid, else by client IP, so random tokens cannot buy fresh
+ * buckets. Counters live in Redis when `--redis-url` is set (shared by every process behind a
+ * load balancer), else in memory. Public routes (health, docs) are exempt. Over the limit:
+ * 429 `RATE_LIMITED` with `Retry-After` and `X-RateLimit-*` headers.
+ */
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Redis } from 'ioredis';
+import type { Core } from '../core.js';
+import { LettaError } from '../errors.js';
+import { redact } from '../store/index.js';
+import { authEnabled, credentialKey, credentialOf, resolveCaller } from './auth.js';
+
+export async function registerRateLimit(app: FastifyInstance, core: Core): Promise<void> {
+  const limit = core.config.rateLimit;
+  if (!limit) return;
+  let redis: Redis | undefined;
+  if (core.config.redisUrl) {
+    redis = new Redis(core.config.redisUrl, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+    });
+    redis.on('error', (err: Error) => core.log.warn({ err: err.message }, 'redis error (rate limiting)'));
+    try {
+      await redis.connect();
+    } catch (err) {
+      redis.disconnect();
+      throw new LettaError(
+        'SERVICE_UNAVAILABLE',
+        `cannot reach Redis at ${redact(core.config.redisUrl)}: ${(err as Error).message}`,
+      );
+    }
+    app.addHook('onClose', async () => {
+      await redis?.quit().catch(() => redis?.disconnect());
+    });
+  }
+  const keyFor = async (request: FastifyRequest): Promise<string> => {
+    const token = credentialOf(request);
+    if (token !== undefined && authEnabled(core.config) && (await resolveCaller(core.config, token))) {
+      return `key:${credentialKey(token)}`;
+    }
+    return `ip:${request.ip}`;
+  };
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'onRequest',
+    max: limit.max,
+    timeWindow: limit.windowMs,
+    keyGenerator: keyFor,
+    allowList: (request) => request.routeOptions.config.public === true,
+    ...(redis ? { redis, nameSpace: 'letta-rate-limit:' } : {}),
+    errorResponseBuilder: (_request, context) =>
+      new LettaError('RATE_LIMITED', `Rate limit of ${limit.text} exceeded: retry in ${context.after}`),
+  });
+}
