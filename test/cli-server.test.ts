@@ -82,6 +82,25 @@ describe('letta (no database)', () => {
   });
 });
 
+describe('letta server with unreachable Redis', () => {
+  it('reports it in one line', async () => {
+    const redisPort = await freePort();
+    const res = await runCli([
+      'server',
+      '--port',
+      String(await freePort()),
+      '--rate-limit',
+      '10/minute',
+      '--redis-url',
+      `redis://127.0.0.1:${redisPort}`,
+    ]);
+    expect(res.code).not.toBe(0);
+    expect(res.stderr.trim()).toBe(
+      `letta: cannot reach Redis at redis://127.0.0.1:${redisPort}: connect ECONNREFUSED 127.0.0.1:${redisPort}`,
+    );
+  });
+});
+
 describe('letta server (sqlite; port and auth handling do not depend on the dialect)', () => {
   it('exits non-zero with a clear message when the port is in use', async () => {
     const blocker = createServer();

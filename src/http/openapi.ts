@@ -44,9 +44,28 @@ export async function registerOpenApi(app: FastifyInstance, core: Core): Promise
       return openapi;
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true }, staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // No calls out (the online validator badge), so the page works offline.
+    uiConfig: { deepLinking: true, validatorUrl: null },
+    // Swagger UI's own CSP minus `upgrade-insecure-requests`, which would break plain-HTTP docs
+    // served on a LAN address (`--host 0.0.0.0`), and minus its external hosts.
+    staticCSP: DOCS_CSP,
+  });
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 }
+
+const DOCS_CSP = [
+  "default-src 'self'",
+  "base-uri 'self'",
+  "font-src 'self' data:",
+  "frame-ancestors 'none'",
+  "img-src 'self' data:",
+  "object-src 'none'",
+  "script-src 'self'",
+  "script-src-attr 'none'",
+  "style-src 'self'",
+].join('; ');
 
 /** The part of the generated document we adjust. */
 interface OpenApiDoc {

@@ -2,8 +2,9 @@
  * Rate limiting (`--rate-limit 60/minute`): a fixed window per caller, keyed by the caller's
  * credential (hashed) when it is valid, else by client IP, so random tokens cannot buy fresh
  * buckets. Counters live in Redis when `--redis-url` is set (shared by every process behind a
- * load balancer), else in memory. Public routes (health, docs) are exempt. Over the limit:
- * 429 `RATE_LIMITED` with `Retry-After` and `X-RateLimit-*` headers.
+ * load balancer), else in memory; if Redis fails after start, requests pass unlimited. Public
+ * routes (health, docs) are exempt. Over the limit: 429 `RATE_LIMITED` with `Retry-After` and
+ * `X-RateLimit-*` headers.
  */
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -23,14 +24,19 @@ export async function registerRateLimit(app: FastifyInstance, core: Core): Promi
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
     });
-    redis.on('error', (err: Error) => core.log.warn({ err: err.message }, 'redis error (rate limiting)'));
+    let lastError: Error | undefined;
+    redis.on('error', (err: Error) => {
+      lastError = err;
+      core.log.warn({ err: err.message }, 'redis error (rate limiting)');
+    });
     try {
       await redis.connect();
     } catch (err) {
       redis.disconnect();
+      const reason = (lastError ?? (err as Error)).message;
       throw new LettaError(
         'SERVICE_UNAVAILABLE',
-        `cannot reach Redis at ${redact(core.config.redisUrl)}: ${(err as Error).message}`,
+        `cannot reach Redis at ${redact(core.config.redisUrl)}: ${reason}`,
       );
     }
     app.addHook('onClose', async () => {
@@ -51,6 +57,8 @@ export async function registerRateLimit(app: FastifyInstance, core: Core): Promi
     timeWindow: limit.windowMs,
     keyGenerator: keyFor,
     allowList: (request) => request.routeOptions.config.public === true,
+    // If Redis goes away after start, serve without limiting rather than failing every request.
+    skipOnError: true,
     ...(redis ? { redis, nameSpace: 'letta-rate-limit:' } : {}),
     errorResponseBuilder: (_request, context) =>
       new LettaError('RATE_LIMITED', `Rate limit of ${limit.text} exceeded: retry in ${context.after}`),
