@@ -38,6 +38,8 @@ export interface ServerConfig {
   conversationWaitMs: number;
   keepaliveMs: number;
   maxBatchSize: number;
+  /** Context window for agents without `context_window_limit` (LETTA_DEFAULT_CONTEXT_WINDOW). */
+  defaultContextWindow: number;
 }
 
 /** The flags `letta server` accepts (commander's parsed options). */
@@ -84,6 +86,7 @@ export function resolveConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = proce
     conversationWaitMs: parseIntSetting('LETTA_CONVERSATION_WAIT_MS', env.LETTA_CONVERSATION_WAIT_MS, 30_000),
     keepaliveMs: parseIntSetting('LETTA_KEEPALIVE_INTERVAL', env.LETTA_KEEPALIVE_INTERVAL, 20) * 1000,
     maxBatchSize: parseIntSetting('LETTA_MAX_BATCH_SIZE', env.LETTA_MAX_BATCH_SIZE, 100),
+    defaultContextWindow: parseIntSetting('LETTA_DEFAULT_CONTEXT_WINDOW', env.LETTA_DEFAULT_CONTEXT_WINDOW, 32_000),
   };
 }
 

@@ -91,6 +91,7 @@ export async function createCore(
       log,
       instanceId,
       conversationWaitMs: config.conversationWaitMs,
+      defaultContextWindow: config.defaultContextWindow,
       archival: archival.tools,
     });
     const onClose: Core['onClose'] = [];

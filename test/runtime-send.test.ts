@@ -73,10 +73,12 @@ describe.each(DIALECTS)('agent runtime on %s', (dialect) => {
   it('returns tool errors to the model: read-only blocks, limits and malformed JSON', async () => {
     const ro = await t.core.blocks.create(ctx, { label: 'rules', value: 'fixed', read_only: true, limit: 100 });
     await t.core.blocks.attach(ctx, agent.id, ro.id);
+    const small = await t.core.blocks.create(ctx, { label: 'notes', value: '', limit: 20 });
+    await t.core.blocks.attach(ctx, agent.id, small.id);
     t.llm.script([
       { toolCalls: [{ name: 'memory_replace', arguments: { label: 'rules', old_string: 'fixed', new_string: 'x' } }] },
       { toolCalls: [{ name: 'memory_insert', arguments: '{"label": "human", "new_string": ' }] },
-      { toolCalls: [{ name: 'memory_insert', arguments: { label: 'human', new_string: 'y'.repeat(200_000) } }] },
+      { toolCalls: [{ name: 'memory_insert', arguments: { label: 'notes', new_string: 'y'.repeat(30) } }] },
       { content: 'done' },
     ]);
     const r = await t.core.messages.send(ctx, { agent, messages: [{ content: 'try' }] });

@@ -24,6 +24,7 @@ import { isAbortError, isContextOverflowError } from './llm/index.js';
 import type { ChatRequest, ChatResult, ResolvedModel, ToolDefinition } from './llm/types.js';
 import { memoryFingerprint } from './memory.js';
 import type { RunChannel } from './run-channel.js';
+import { ContextCache } from './context-cache.js';
 import { emptyUsage, type StopReason, type Usage } from './stop-reasons.js';
 import { countTokens } from './tokens.js';
 import { type ArchivalTools, executeTool } from './tools/execute-tool.js';
@@ -35,6 +36,8 @@ export interface LoopInput {
   conversation: ConversationRecord;
   run: RunRecord;
   model: ResolvedModel;
+  /** The context window in tokens this turn must fit in. */
+  contextWindow: number;
   /** The new user messages of this turn. */
   input: { content: string; name?: string | undefined; otid?: string | undefined }[];
   maxSteps: number;
@@ -53,9 +56,9 @@ export interface LoopResult {
   error?: LettaError | undefined;
 }
 
-const DEFAULT_CONTEXT_WINDOW = 32_000;
-
 export class AgentLoop {
+  private readonly cache = new ContextCache();
+
   constructor(
     private readonly store: Store,
     private readonly archival?: ArchivalTools,
@@ -71,7 +74,8 @@ export class AgentLoop {
       store.blocks.listForAgent(ctx.org, agent.id),
       store.tools.listForAgent(ctx.org, agent.id),
     ]);
-    let context = await store.messages.getMany(ctx.org, conv.in_context_message_ids);
+    let context =
+      this.cache.get(conv.id, conv.in_context_message_ids) ?? (await store.messages.getMany(ctx.org, conv.in_context_message_ids));
     context = await this.refreshSystem(ctx, agent, conv, blocks, context, false);
 
     // 1. The user's messages are stored before the model is called.
@@ -85,17 +89,22 @@ export class AgentLoop {
       otid: m.otid ?? null,
       tokens: countTokens(m.content),
     }));
-    await store.transaction(async (tx) => {
+    // The run starts in the same transaction; a run cancelled while it queued never starts.
+    const started = await store.transaction(async (tx) => {
+      if (!(await tx.runs.transition(ctx.org, run.id, 'running', {}, now))) return false;
       await tx.messages.insertMany(userMessages);
       await tx.conversations.setContext(ctx.org, conv.id, [...context.map((m) => m.id), ...userMessages.map((m) => m.id)], now);
+      return true;
     });
+    if (!started) return { stopReason: 'cancelled', messages: turn, usage };
     const storedUsers = userMessages.map((m, i) => ({ ...m, seq: i }) as MessageRecord);
     context = [...context, ...storedUsers];
+    this.cache.set(conv.id, context);
     for (const m of storedUsers) turn.push(...this.publish(channel, toLettaMessages(m)));
 
     const toolDefs = toolDefinitions(agent, tools);
     const toolTokens = countTokens(JSON.stringify(toolDefs));
-    const window = agent.context_window_limit ?? (input.model.contextWindow || DEFAULT_CONTEXT_WINDOW);
+    const window = input.contextWindow;
     const limits = new Map(tools.map((t) => [t.name, t.return_char_limit]));
     const attached = new Set(tools.map((t) => t.name));
 
@@ -104,7 +113,10 @@ export class AgentLoop {
       if (step > 0 && (await this.cancelledElsewhere(ctx, run.id))) return { stopReason: 'cancelled', messages: turn, usage };
 
       const used = context.reduce((n, m) => n + m.tokens, 0) + toolTokens;
-      if (needsCompaction(used, window)) context = await this.compact(input, context, toolTokens, window);
+      if (needsCompaction(used, window)) {
+        context = await this.compact(input, context, toolTokens, window);
+        this.cache.set(conv.id, context);
+      }
 
       const stepId = newId('step');
       const assistantId = newId('message');
@@ -119,6 +131,7 @@ export class AgentLoop {
             const shrunk = await this.compact(input, context, toolTokens, window, 0.5 + attempt * 0.2);
             if (shrunk.length < context.length) {
               context = shrunk;
+              this.cache.set(conv.id, context);
               continue;
             }
           }
@@ -195,6 +208,7 @@ export class AgentLoop {
         await tx.conversations.setContext(ctx.org, conv.id, nextContext.map((m) => m.id), at);
       });
       context = nextContext;
+      this.cache.set(conv.id, context);
       for (const m of stored) turn.push(...this.publish(channel, toLettaMessages(m)));
       if (stopReason !== null) return { stopReason, messages: turn, usage };
     }

@@ -59,10 +59,22 @@ export interface MessageServiceDeps {
   log: Logger;
   instanceId: string;
   conversationWaitMs: number;
+  /** The window used when an agent sets no `context_window_limit` (capped by the model's own). */
+  defaultContextWindow: number;
   archival?: ArchivalTools | undefined;
 }
 
 export const DEFAULT_MAX_STEPS = 50;
+
+/**
+ * An agent's context window: its own `context_window_limit`, else the server default (32k, as
+ * Letta recommends: larger windows are slower, costlier and less reliable), never more than the
+ * model's window.
+ */
+export function contextWindowFor(agent: AgentRecord, model: ResolvedModel, fallback: number): number {
+  const modelWindow = model.contextWindow > 0 ? model.contextWindow : fallback;
+  return Math.min(agent.context_window_limit ?? fallback, modelWindow);
+}
 
 /** The in-process queue key: the conversation id, or the agent's default conversation. */
 function queueKey(agent: AgentRecord, conversationId: string | null | undefined): string {
@@ -163,15 +175,14 @@ export class MessageService {
     let error: LettaError | undefined;
     try {
       release ??= await ticket!.acquire(conversation.id, run.id, this.deps.conversationWaitMs, controller.signal);
-      if (!(await this.deps.store.runs.transition(ctx.org, run.id, 'running', {}, nowIso()))) {
-        stopReason = 'cancelled';
-      } else {
+      {
         const result = await this.loop.run({
           ctx,
           agent: input.agent,
           conversation,
           run,
           model,
+          contextWindow: contextWindowFor(input.agent, model, this.deps.defaultContextWindow),
           input: input.messages,
           maxSteps: input.maxSteps ?? DEFAULT_MAX_STEPS,
           streamTokens: input.streamTokens ?? false,
@@ -189,13 +200,19 @@ export class MessageService {
     } finally {
       await release?.().catch((err: unknown) => this.deps.log.error({ err }, 'could not release conversation'));
     }
-    const final = await this.finish(ctx, run, stopReason, usage, error ? { error: error.message, code: error.code } : undefined);
-    channel.publish({ message_type: 'stop_reason', stop_reason: stopReason });
     const fullUsage = { ...usage, run_ids: [run.id] };
-    channel.publish({ message_type: 'usage_statistics', ...fullUsage });
-    await this.deps.store.runs
-      .appendEvents(ctx.org, run.id, channel.since(0).map((e) => ({ seq_id: e.seq_id, payload: e.event })), nowIso())
-      .catch((err: unknown) => this.deps.log.error({ err }, 'could not store run events'));
+    // The last events are logged before the run is marked ended, so a resume never misses them.
+    const tail = [
+      { message_type: 'stop_reason', stop_reason: stopReason },
+      { message_type: 'usage_statistics', ...fullUsage },
+    ];
+    const lastSeq = channel.lastSeq;
+    const events = [
+      ...channel.since(0).map((e) => ({ seq_id: e.seq_id, payload: e.event })),
+      ...tail.map((payload, i) => ({ seq_id: lastSeq + i + 1, payload })),
+    ];
+    const final = await this.finish(ctx, run, stopReason, usage, error ? { error: error.message, code: error.code } : undefined, events);
+    for (const e of tail) channel.publish(e);
     this.deps.channels.close(run.id);
     this.controllers.delete(run.id);
     if (run.callback_url) void this.callback(final);
@@ -216,15 +233,44 @@ export class MessageService {
     stopReason: StopReason,
     usage: Usage | undefined,
     metadata: Record<string, string> | undefined,
+    events: { seq_id: number; payload: unknown }[] = [],
   ): Promise<RunRecord> {
     const at = nowIso();
     const status = runStatusFor(stopReason);
-    await this.deps.store.transaction(async (tx) => {
-      await tx.runs.transition(ctx.org, run.id, status, { stop_reason: stopReason, completed_at: at, ...(metadata ? { metadata } : {}) }, at);
-      await tx.agents.update(ctx.org, run.agent_id, { last_stop_reason: stopReason }, at);
-    });
-    const stored = await this.deps.store.runs.get(ctx.org, run.id);
-    return stored ?? { ...run, status, stop_reason: stopReason, completed_at: at, ...(usage ? {} : {}) };
+    let ended = status;
+    try {
+      await this.deps.store.transaction(async (tx) => {
+        const changed = await tx.runs.transition(
+          ctx.org,
+          run.id,
+          status,
+          { stop_reason: stopReason, completed_at: at, ...(metadata ? { metadata } : {}) },
+          at,
+        );
+        // Cancelled elsewhere first: the run keeps that status.
+        if (!changed) ended = 'cancelled';
+        await tx.agents.update(ctx.org, run.agent_id, { last_stop_reason: stopReason }, at);
+        await tx.runs.appendEvents(ctx.org, run.id, events, at);
+      });
+    } catch (err) {
+      this.deps.log.error({ err, run_id: run.id }, 'could not record the end of a run');
+    }
+    return {
+      ...run,
+      status: ended,
+      stop_reason: ended === 'cancelled' ? 'cancelled' : stopReason,
+      completed_at: at,
+      updated_at: at,
+      ...(metadata ? { metadata } : {}),
+      ...(usage
+        ? {
+            prompt_tokens: usage.prompt_tokens,
+            completion_tokens: usage.completion_tokens,
+            total_tokens: usage.total_tokens,
+            step_count: usage.step_count,
+          }
+        : {}),
+    };
   }
 
   /** Cancels the agent's active runs (or the given ones); returns `{run_id: status}`. */

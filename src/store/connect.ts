@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { LettaError } from '../errors.js';
 import type { DialectName } from './dialect-name.js';
@@ -64,7 +64,7 @@ async function openSqlite(path: string): Promise<DatabaseHandle> {
   } catch {
     vector = false;
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), log: slowQueryLog() });
   return {
     db,
     dialect: 'sqlite',
@@ -99,8 +99,46 @@ async function openPostgres(uri: string, poolSize: number): Promise<DatabaseHand
     const { rows } = await pool.query("SELECT 1 FROM pg_extension WHERE extname = 'vector'");
     vector = rows.length > 0;
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: slowQueryLog() });
   return { db, dialect: 'postgres', location, vector, pool, close: () => db.destroy() };
+}
+
+/**
+ * better-sqlite3 compiles a statement on every `prepare`; Kysely prepares every query. Caching
+ * prepared statements by SQL text (bounded, oldest dropped first) removes that cost from the hot
+ * path: a send runs the same dozen statements every time.
+ */
+function withStatementCache(sqlite: SQLite.Database, max = 500): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = sqlite.prepare.bind(sqlite);
+  return new Proxy(sqlite, {
+    get(target, prop, receiver) {
+      if (prop !== 'prepare') return Reflect.get(target, prop, receiver);
+      return (source: string) => {
+        let stmt = cache.get(source);
+        if (!stmt) {
+          stmt = prepare(source);
+          cache.set(source, stmt);
+          if (cache.size > max) cache.delete(cache.keys().next().value as string);
+        }
+        return stmt;
+      };
+    },
+  });
+}
+
+/**
+ * With LETTA_SLOW_QUERY_MS set, queries slower than that are written to stderr with their SQL
+ * (no parameters, so no user data): the first tool to reach for when a send gets slow.
+ */
+function slowQueryLog(): ((event: LogEvent) => void) | undefined {
+  const threshold = Number(process.env.LETTA_SLOW_QUERY_MS);
+  if (!Number.isFinite(threshold) || threshold <= 0) return undefined;
+  return (event) => {
+    if (event.queryDurationMillis >= threshold) {
+      process.stderr.write(`slow query ${event.queryDurationMillis.toFixed(1)}ms: ${event.query.sql.slice(0, 300)}\n`);
+    }
+  };
 }
 
 /** The URI without its password, for logs and errors. */

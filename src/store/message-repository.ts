@@ -38,13 +38,17 @@ export class MessageRepository {
   /** The messages with these ids, in the order of `ids` (missing ids are skipped). */
   async getMany(org: string, ids: string[]): Promise<MessageRecord[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db
-      .selectFrom('messages')
-      .selectAll()
-      .where('organization_id', '=', org)
-      .where('id', 'in', ids)
-      .execute();
-    const byId = new Map(rows.map((r) => [r.id, fromRow(r)]));
+    const byId = new Map<string, MessageRecord>();
+    // Chunked: SQLite limits bound parameters per statement.
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('messages')
+        .selectAll()
+        .where('organization_id', '=', org)
+        .where('id', 'in', ids.slice(i, i + 500))
+        .execute();
+      for (const r of rows) byId.set(r.id, fromRow(r));
+    }
     const out: MessageRecord[] = [];
     for (const id of ids) {
       const m = byId.get(id);

@@ -98,6 +98,10 @@ export interface FakeLlmOptions {
   embeddingDimension?: number;
   /** When set, requests without `Authorization: Bearer <apiKey>` get a 401. */
   apiKey?: string;
+  /** Keep every request in `requests` (default true; benchmarks turn it off to hold memory flat). */
+  record?: boolean;
+  /** Listen on this port (default: a random free port). */
+  port?: number;
 }
 
 /** A running fake. Close it with `close()` or `await using`. */
@@ -174,7 +178,7 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
       }
     }
     const request: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body };
-    requests.push(request);
+    if (options.record !== false) requests.push(request);
     for (const wake of waiters) wake();
 
     if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
