@@ -40,6 +40,17 @@ export interface ServerConfig {
   maxBatchSize: number;
   /** Context window for agents without `context_window_limit` (LETTA_DEFAULT_CONTEXT_WINDOW). */
   defaultContextWindow: number;
+  /**
+   * `--trust-proxy` (LETTA_TRUST_PROXY): take the client address from `X-Forwarded-For`.
+   * `true` trusts every hop, a number that many hops, a list only those proxy addresses/CIDRs.
+   */
+  trustProxy: boolean | number | string[];
+  /** A client must send its request headers within this time (LETTA_HEADERS_TIMEOUT_MS). */
+  headersTimeoutMs: number;
+  /** ... and its whole request within this time (LETTA_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs: number;
+  /** A socket idle this long is closed (LETTA_IDLE_TIMEOUT_MS; streams send keepalives). */
+  connectionTimeoutMs: number;
 }
 
 /** The flags `letta server` accepts (commander's parsed options). */
@@ -57,6 +68,7 @@ export interface ServerFlags {
   sslCert?: string;
   sslKey?: string;
   logLevel?: string;
+  trustProxy?: boolean | string;
 }
 
 export function resolveConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -86,12 +98,40 @@ export function resolveConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = proce
     conversationWaitMs: parseIntSetting('LETTA_CONVERSATION_WAIT_MS', env.LETTA_CONVERSATION_WAIT_MS, 30_000),
     keepaliveMs: parseIntSetting('LETTA_KEEPALIVE_INTERVAL', env.LETTA_KEEPALIVE_INTERVAL, 20) * 1000,
     maxBatchSize: parseIntSetting('LETTA_MAX_BATCH_SIZE', env.LETTA_MAX_BATCH_SIZE, 100),
-    defaultContextWindow: parseIntSetting('LETTA_DEFAULT_CONTEXT_WINDOW', env.LETTA_DEFAULT_CONTEXT_WINDOW, 32_000),
+    defaultContextWindow: parseIntSetting(
+      'LETTA_DEFAULT_CONTEXT_WINDOW',
+      env.LETTA_DEFAULT_CONTEXT_WINDOW,
+      32_000,
+    ),
+    trustProxy: parseTrustProxy(flags.trustProxy ?? env.LETTA_TRUST_PROXY),
+    headersTimeoutMs: parseIntSetting('LETTA_HEADERS_TIMEOUT_MS', env.LETTA_HEADERS_TIMEOUT_MS, 10_000),
+    requestTimeoutMs: parseIntSetting('LETTA_REQUEST_TIMEOUT_MS', env.LETTA_REQUEST_TIMEOUT_MS, 60_000),
+    connectionTimeoutMs: parseIntSetting('LETTA_IDLE_TIMEOUT_MS', env.LETTA_IDLE_TIMEOUT_MS, 600_000),
   };
 }
 
 function truthy(v: string | undefined): boolean {
   return v !== undefined && /^(1|true|yes|on)$/i.test(v);
+}
+
+/** `--trust-proxy`: on/off, a hop count, or a comma-separated list of proxy addresses/CIDRs. */
+export function parseTrustProxy(v: boolean | string | undefined): boolean | number | string[] {
+  if (v === undefined || v === false || v === '' || /^(0|false|no|off)$/i.test(String(v))) return false;
+  if (v === true || /^(true|yes|on)$/i.test(v)) return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const a of list) {
+    if (!/^[0-9A-Fa-f.:]+(\/\d{1,3})?$/.test(a) && !/^(loopback|linklocal|uniquelocal)$/.test(a)) {
+      throw new LettaError(
+        'BAD_REQUEST',
+        `invalid --trust-proxy '${a}': expected true, a hop count or proxy addresses`,
+      );
+    }
+  }
+  return list;
 }
 
 function parsePort(text: string): number {
@@ -111,7 +151,10 @@ function parseCors(v: boolean | string | undefined): boolean | string[] {
     .filter(Boolean);
   for (const o of origins) {
     if (!/^https?:\/\/[^/\s]+$/.test(o)) {
-      throw new LettaError('BAD_REQUEST', `invalid CORS origin '${o}': expected e.g. https://app.example.com`);
+      throw new LettaError(
+        'BAD_REQUEST',
+        `invalid CORS origin '${o}': expected e.g. https://app.example.com`,
+      );
     }
   }
   return origins;
@@ -123,7 +166,10 @@ export function parseRateLimit(v: string | undefined): RateLimitConfig | undefin
   if (!v) return undefined;
   const m = /^(\d+)\s*\/\s*(second|minute|hour)s?$/.exec(v.trim());
   if (!m || Number(m[1]) < 1) {
-    throw new LettaError('BAD_REQUEST', `invalid rate limit '${v}': expected <n>/<second|minute|hour>, e.g. 60/minute`);
+    throw new LettaError(
+      'BAD_REQUEST',
+      `invalid rate limit '${v}': expected <n>/<second|minute|hour>, e.g. 60/minute`,
+    );
   }
   return { max: Number(m[1]), windowMs: WINDOWS[m[2]!]!, text: v.trim() };
 }

@@ -7,6 +7,7 @@ import type { ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { createProviderRegistry, type ProviderRegistry } from './runtime/llm/index.js';
 import { AgentService } from './services/agent-service.js';
+import { ApiKeyService } from './services/api-key-service.js';
 import { ArchivalService } from './services/archival-service.js';
 import { BlockService } from './services/block-service.js';
 import { ConversationService } from './services/conversation-service.js';
@@ -30,6 +31,8 @@ export interface Core {
   conversations: ConversationService;
   messages: MessageService;
   archival: ArchivalService;
+  /** API keys and the organizations they map to (auth). */
+  apiKeys: ApiKeyService;
   channels: RunChannels;
   /** This process's identity, recorded as the owner of the runs it executes. */
   instanceId: string;
@@ -116,6 +119,7 @@ export async function createCore(
       conversations,
       messages,
       archival,
+      apiKeys: new ApiKeyService(store),
       channels,
       instanceId,
       onClose,

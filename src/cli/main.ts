@@ -1,6 +1,6 @@
 /**
- * The `letta` command line: `letta server` (serve the API) and `letta migrate` (apply database
- * migrations). Every failure is one line on stderr (`letta: <what went wrong>`) and a non-zero
+ * The `letta` command line: `letta server` (serve the API), `letta migrate` (apply database
+ * migrations) and `letta keys create|list|revoke` (API keys, one organization each). Every failure is one line on stderr (`letta: <what went wrong>`) and a non-zero
  * exit code; `main` never throws for a user error.
  *
  * @example
@@ -10,6 +10,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { ServerFlags } from '../config.js';
 import { VERSION } from '../http/version.js';
+import { runKeysCreate, runKeysList, runKeysRevoke } from './keys-command.js';
 import { runMigrate } from './migrate-command.js';
 import { runServer } from './server-command.js';
 
@@ -55,6 +56,10 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     .option('--body-limit <size>', 'largest request body, e.g. 1mb (env LETTA_BODY_LIMIT, default 1mb)')
     .option('--ssl-cert <file>', 'serve HTTPS with this PEM certificate (env LETTA_SSL_CERT)')
     .option('--ssl-key <file>', 'and this PEM private key (env LETTA_SSL_KEY)')
+    .option(
+      '--trust-proxy [proxies]',
+      'behind a reverse proxy: client address from X-Forwarded-For (true, a hop count or proxy IPs; env LETTA_TRUST_PROXY)',
+    )
     .addOption(
       new Option('--log-level <level>', 'log level (env LETTA_LOG_LEVEL, default info)').choices([
         'fatal',
@@ -76,6 +81,33 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     .option('--pg-uri <uri>', 'PostgreSQL connection URI (env LETTA_PG_URI)')
     .action(async (flags: { pgUri?: string }) => {
       exitCode = await runMigrate(flags);
+    });
+
+  const keys = program.command('keys').description('manage API keys (each belongs to one organization)');
+  keys
+    .command('create')
+    .description('create an API key; prints it alone on the last line, once')
+    .requiredOption('--org <name>', 'the organization the key acts for (created when new)')
+    .option('--label <text>', 'a note to recognise the key by')
+    .option('--pg-uri <uri>', 'PostgreSQL connection URI (env LETTA_PG_URI)')
+    .action(async (flags: { org: string; label?: string; pgUri?: string }) => {
+      exitCode = await runKeysCreate(flags);
+    });
+  keys
+    .command('list')
+    .description('list API keys (never the secrets)')
+    .option('--org <name>', 'only the keys of this organization')
+    .option('--pg-uri <uri>', 'PostgreSQL connection URI (env LETTA_PG_URI)')
+    .action(async (flags: { org?: string; pgUri?: string }) => {
+      exitCode = await runKeysList(flags);
+    });
+  keys
+    .command('revoke')
+    .description('revoke an API key (a running server stops accepting it within 30 s)')
+    .argument('<id>', 'the key id, as shown by letta keys list')
+    .option('--pg-uri <uri>', 'PostgreSQL connection URI (env LETTA_PG_URI)')
+    .action(async (id: string, flags: { pgUri?: string }) => {
+      exitCode = await runKeysRevoke(id, flags);
     });
 
   try {

@@ -20,12 +20,12 @@ export class StartupError extends Error {}
 /** Runs the server until a shutdown signal; resolves with the exit code. */
 export async function runServer(flags: ServerFlags): Promise<number> {
   const config = resolveConfig(flags, process.env);
-  checkCredentials(config);
   httpsOptions(config); // fail on unreadable TLS files before touching the database
   const log = createLogger(config.logLevel);
   const core = await createCore(config, log);
   let app: FastifyInstance;
   try {
+    await checkCredentials(core);
     app = await buildApp(core);
     await listen(app, config);
   } catch (err) {
@@ -47,17 +47,22 @@ export async function runServer(flags: ServerFlags): Promise<number> {
   return waitForShutdown(app, core);
 }
 
-/** `--auth`/`--secure` without a key would lock everyone out (or worse, let everyone in). */
-function checkCredentials(config: ServerConfig): void {
-  if (config.apiKey || config.serverPassword) return;
+/**
+ * `--auth`/`--secure` with no way in would lock everyone out: refuse unless LETTA_API_KEY,
+ * LETTA_SERVER_PASSWORD or a stored (unrevoked) API key exists.
+ */
+async function checkCredentials(core: Core): Promise<void> {
+  const { config } = core;
+  if (!(config.auth || config.secure) || config.apiKey || config.serverPassword) return;
+  if (await core.apiKeys.anyActive()) return;
   if (config.auth) {
     throw new StartupError(
-      '--auth needs an API key: set LETTA_API_KEY (e.g. export LETTA_API_KEY=$(openssl rand -hex 32))',
+      '--auth needs an API key: set LETTA_API_KEY (e.g. export LETTA_API_KEY=$(openssl rand -hex 32)) or create one with: letta keys create --org <name>',
     );
   }
-  if (config.secure) {
-    throw new StartupError('--secure needs a password: set LETTA_SERVER_PASSWORD (or LETTA_API_KEY)');
-  }
+  throw new StartupError(
+    '--secure needs a password: set LETTA_SERVER_PASSWORD (or LETTA_API_KEY, or create a key with: letta keys create --org <name>)',
+  );
 }
 
 async function listen(app: FastifyInstance, config: ServerConfig): Promise<void> {

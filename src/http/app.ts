@@ -44,6 +44,14 @@ export async function buildApp(core: Core, options: BuildAppOptions = {}): Promi
       customOptions: { removeAdditional: true, useDefaults: true, coerceTypes: false, allErrors: false },
     },
     frameworkErrors: (err, request, reply) => sendError(err, request, reply),
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < (config.trustProxy as number)
+        : config.trustProxy,
+    // Slow clients (slowloris): headers and the whole request must arrive in time, idle sockets close.
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.connectionTimeoutMs,
+    http: serverTimeouts(config),
     ...httpsOptions(config),
   }) as unknown as FastifyInstance;
 
@@ -89,15 +97,40 @@ function installJsonParser(app: FastifyInstance): void {
   });
 }
 
+/** Node server options against slow clients (also applied to the HTTPS server). */
+function serverTimeouts(config: ServerConfig): {
+  headersTimeout: number;
+  requestTimeout: number;
+  connectionsCheckingInterval: number;
+} {
+  return {
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    // How often Node checks those deadlines (its default, 30 s, would let a slow client linger).
+    connectionsCheckingInterval: Math.max(
+      100,
+      Math.min(1000, Math.floor(config.headersTimeoutMs / 2) || 1000),
+    ),
+  };
+}
+
 /** The TLS files for `--ssl-cert`/`--ssl-key` (none when neither is set); fails in one line. */
 export function httpsOptions(
   config: ServerConfig,
-): Pick<FastifyServerOptions, never> | { https: { cert: Buffer; key: Buffer } } {
+):
+  | Pick<FastifyServerOptions, never>
+  | { https: { cert: Buffer; key: Buffer } & ReturnType<typeof serverTimeouts> } {
   if (!config.sslCert && !config.sslKey) return {};
   if (!config.sslCert || !config.sslKey) {
     throw new LettaError('BAD_REQUEST', 'HTTPS needs both --ssl-cert and --ssl-key');
   }
-  return { https: { cert: readPem(config.sslCert, '--ssl-cert'), key: readPem(config.sslKey, '--ssl-key') } };
+  return {
+    https: {
+      cert: readPem(config.sslCert, '--ssl-cert'),
+      key: readPem(config.sslKey, '--ssl-key'),
+      ...serverTimeouts(config),
+    },
+  };
 }
 
 function readPem(path: string, flag: string): Buffer {

@@ -1,7 +1,8 @@
 /**
  * Who is calling. With `--auth` (tutorial) or `--secure` (Letta V1), every route not marked
  * public needs `Authorization: Bearer <key>` or Letta's `X-BARE-PASSWORD: password <pw>`;
- * the key is checked by {@link resolveCaller}, which maps it to an organization. Without auth,
+ * the key is checked by {@link resolveCaller}, which maps it to an organization (LETTA_API_KEY →
+ * the default one; a stored API key → its own). Without auth,
  * every request acts for the default organization.
  *
  * The check runs in `preParsing`: after rate limiting (`onRequest`) and before any body is read.
@@ -44,23 +45,25 @@ export function credentialOf(request: FastifyRequest): string | undefined {
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /**
- * The caller a credential stands for, or null. Today the configured `LETTA_API_KEY` and
- * `LETTA_SERVER_PASSWORD` both map to the default organization; an API-key table can later map
- * other keys to their own organizations here. Comparison is constant-time over sha256 digests.
+ * The caller a credential stands for, or null. The configured `LETTA_API_KEY` and
+ * `LETTA_SERVER_PASSWORD` map to the default organization (compared in constant time over sha256
+ * digests); any other key is looked up among the stored API keys (`letta keys create`), which map
+ * to their own organizations.
  *
  * @example
- * const caller = await resolveCaller(core.config, 'your-secret-key'); // { org: DEFAULT_ORG_ID } or null
+ * const caller = await resolveCaller(core, 'lt-…'); // { org: 'org-…' } or null
  */
 export async function resolveCaller(
-  config: Pick<ServerConfig, 'apiKey' | 'serverPassword'>,
+  core: Pick<Core, 'config' | 'apiKeys'>,
   token: string,
 ): Promise<RequestContext | null> {
   const given = digest(token);
   let ok = false;
-  for (const secret of [config.apiKey, config.serverPassword]) {
+  for (const secret of [core.config.apiKey, core.config.serverPassword]) {
     if (secret && timingSafeEqual(given, digest(secret))) ok = true;
   }
-  return ok ? { org: DEFAULT_ORG_ID } : null;
+  if (ok) return { org: DEFAULT_ORG_ID };
+  return core.apiKeys.verify(token);
 }
 
 /** A short, non-reversible name for a credential (rate-limit keys, logs). */
@@ -79,13 +82,13 @@ export function installAuth(app: FastifyInstance, core: Core): void {
   app.addHook('preParsing', async (request, reply) => {
     if (request.routeOptions.config.public || request.method === 'OPTIONS') return;
     const token = credentialOf(request);
-    const caller = token === undefined ? null : await resolveCaller(core.config, token);
+    const caller = token === undefined ? null : await resolveCaller(core, token);
     if (!caller) {
       reply.header('WWW-Authenticate', 'Bearer');
       throw new LettaError(
         'UNAUTHORIZED',
         token === undefined
-          ? 'Missing credentials: send Authorization: Bearer <LETTA_API_KEY>'
+          ? 'Missing credentials: send Authorization: Bearer <API key>'
           : 'Invalid API key or password',
       );
     }

@@ -45,7 +45,7 @@ export async function registerRateLimit(app: FastifyInstance, core: Core): Promi
   }
   const keyFor = async (request: FastifyRequest): Promise<string> => {
     const token = credentialOf(request);
-    if (token !== undefined && authEnabled(core.config) && (await resolveCaller(core.config, token))) {
+    if (token !== undefined && authEnabled(core.config) && (await resolveCaller(core, token))) {
       return `key:${credentialKey(token)}`;
     }
     return `ip:${request.ip}`;

@@ -4,6 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import { AgentRepository } from './agent-repository.js';
+import { ApiKeyRepository } from './api-key-repository.js';
 import { BlockRepository } from './block-repository.js';
 import { ConversationClaims, ConversationRepository } from './conversation-repository.js';
 import type { DialectName } from './dialect-name.js';
@@ -17,6 +18,7 @@ import { ToolRepository } from './tool-repository.js';
 
 export class Store {
   readonly organizations: OrganizationRepository;
+  readonly apiKeys: ApiKeyRepository;
   readonly agents: AgentRepository;
   readonly blocks: BlockRepository;
   readonly tools: ToolRepository;
@@ -33,6 +35,7 @@ export class Store {
     private readonly indexState: IndexState = newIndexState(),
   ) {
     this.organizations = new OrganizationRepository(db);
+    this.apiKeys = new ApiKeyRepository(db);
     this.agents = new AgentRepository(db);
     this.blocks = new BlockRepository(db);
     this.tools = new ToolRepository(db);
