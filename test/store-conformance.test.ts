@@ -782,7 +782,7 @@ describe.each(DIALECTS)('store conformance (%s)', (dialect) => {
       });
     });
 
-    it('addStep records steps and accumulates usage on the run', async () => {
+    it('addStep records steps; the run gets its total usage when it ends', async () => {
       const org = await newOrg();
       const { agent, conversation } = await seedAgent(org);
       const run = runRecord(org, agent.id, conversation.id);
@@ -791,13 +791,9 @@ describe.each(DIALECTS)('store conformance (%s)', (dialect) => {
       const s2 = stepRecord(run, { prompt: 150, completion: 5 });
       await store.runs.addStep(s1);
       await store.runs.addStep(s2);
-      expect(await store.runs.get(org, run.id)).toMatchObject({
-        prompt_tokens: 250,
-        completion_tokens: 25,
-        total_tokens: 275,
-        step_count: 2,
-        updated_at: s2.created_at,
-      });
+      const usage = { prompt_tokens: 250, completion_tokens: 25, total_tokens: 275, step_count: 2 };
+      await store.runs.transition(org, run.id, 'completed', { stop_reason: 'end_turn', usage }, s2.created_at);
+      expect(await store.runs.get(org, run.id)).toMatchObject({ ...usage, updated_at: s2.created_at });
       expect(await store.runs.listSteps(org, run.id)).toEqual([s1, s2]);
     });
 
@@ -897,9 +893,9 @@ describe.each(DIALECTS)('store conformance (%s)', (dialect) => {
       const org = await newOrg();
       const { conversation } = await seedAgent(org);
       const now = tick();
-      expect(await store.claims.claim(conversation.id, 'run-a', now, lease(30_000))).toBe(true);
+      expect(Boolean(await store.claims.claim(conversation.id, 'run-a', now, lease(30_000)))).toBe(true);
       expect(await store.claims.holder(conversation.id)).toBe('run-a');
-      expect(await store.claims.claim(conversation.id, 'run-b', now, lease(30_000))).toBe(false);
+      expect(Boolean(await store.claims.claim(conversation.id, 'run-b', now, lease(30_000)))).toBe(false);
       await store.claims.renew(['run-a'], lease(60_000));
       expect((await store.conversations.get(org, conversation.id))?.lease_until).toBe(lease(60_000));
       // Only the holder can release.
@@ -907,8 +903,8 @@ describe.each(DIALECTS)('store conformance (%s)', (dialect) => {
       expect(await store.claims.holder(conversation.id)).toBe('run-a');
       await store.claims.release(conversation.id, 'run-a');
       expect(await store.claims.holder(conversation.id)).toBeNull();
-      expect(await store.claims.claim(conversation.id, 'run-b', tick(), lease(30_000))).toBe(true);
-      expect(await store.claims.claim(newId('conv'), 'run-c', tick(), lease(30_000))).toBe(false);
+      expect(Boolean(await store.claims.claim(conversation.id, 'run-b', tick(), lease(30_000)))).toBe(true);
+      expect(Boolean(await store.claims.claim(newId('conv'), 'run-c', tick(), lease(30_000)))).toBe(false);
     });
 
     it('lets a lapsed lease be taken over, and releaseLapsed clears only lapsed claims', async () => {
@@ -917,10 +913,10 @@ describe.each(DIALECTS)('store conformance (%s)', (dialect) => {
       const held = conversationRecord(org, agent.id);
       await store.conversations.insert(held);
       const start = tick();
-      expect(await store.claims.claim(conversation.id, 'run-old', start, lease(500))).toBe(true);
-      expect(await store.claims.claim(held.id, 'run-held', start, lease(3_600_000))).toBe(true);
+      expect(Boolean(await store.claims.claim(conversation.id, 'run-old', start, lease(500)))).toBe(true);
+      expect(Boolean(await store.claims.claim(held.id, 'run-held', start, lease(3_600_000)))).toBe(true);
       const later = tick();
-      expect(await store.claims.claim(conversation.id, 'run-new', later, lease(30_000))).toBe(true);
+      expect(Boolean(await store.claims.claim(conversation.id, 'run-new', later, lease(30_000)))).toBe(true);
       expect(await store.claims.holder(conversation.id)).toBe('run-new');
 
       await store.claims.renew(['run-new'], new Date(clock - 1).toISOString());
@@ -940,7 +936,7 @@ describe.each(DIALECTS)('store conformance (%s)', (dialect) => {
       const now = tick();
       const results = await Promise.all(
         Array.from({ length: 24 }, (_, i) =>
-          stores[i % 2]!.claims.claim(conversation.id, `run-${i}`, now, lease(30_000)),
+          stores[i % 2]!.claims.claim(conversation.id, `run-${i}`, now, lease(30_000)).then(Boolean),
         ),
       );
       expect(results.filter(Boolean)).toHaveLength(1);
@@ -950,7 +946,7 @@ describe.each(DIALECTS)('store conformance (%s)', (dialect) => {
     it('releaseAll clears every claim', async () => {
       const org = await newOrg();
       const { conversation } = await seedAgent(org);
-      expect(await store.claims.claim(conversation.id, 'run-x', tick(), lease(30_000))).toBe(true);
+      expect(Boolean(await store.claims.claim(conversation.id, 'run-x', tick(), lease(30_000)))).toBe(true);
       await store.claims.releaseAll();
       expect(await store.claims.holder(conversation.id)).toBeNull();
       expect((await store.conversations.get(org, conversation.id))?.lease_until).toBeNull();

@@ -69,7 +69,8 @@ export class AgentLoop {
     const store = this.store;
     const usage = emptyUsage();
     const turn: LettaMessage[] = [];
-    const conv = (await store.conversations.get(ctx.org, input.conversation.id)) ?? input.conversation;
+    // The conversation row as claimed for this run: fresh, and nobody else can change it now.
+    const conv = input.conversation;
     const [blocks, tools] = await Promise.all([
       store.blocks.listForAgent(ctx.org, agent.id),
       store.tools.listForAgent(ctx.org, agent.id),

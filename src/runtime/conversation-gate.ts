@@ -8,15 +8,36 @@
  * Waiting is bounded: past `waitMs` the send fails with CONVERSATION_BUSY (409).
  */
 import { LettaError } from '../errors.js';
+import type { ConversationRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 
-export const LEASE_MS = 30_000;
-const RENEW_MS = 10_000;
+/**
+ * How long a claim outlives its last renewal: a crashed holder's conversation and runs are freed
+ * after this. `LETTA_RUN_LEASE_MS` shortens it (the crash tests); renewals run at a third of it.
+ */
+export const LEASE_MS = leaseSetting(process.env.LETTA_RUN_LEASE_MS);
+const RENEW_MS = Math.max(Math.floor(LEASE_MS / 3), 50);
 
-export type Release = () => Promise<void>;
+function leaseSetting(v: string | undefined): number {
+  const n = Number(v);
+  return v && Number.isInteger(n) && n >= 300 ? n : 30_000;
+}
+
+/**
+ * Gives the conversation up. With `tx`, the database claim is released inside that transaction
+ * (one commit less on the hot path) and the in-process queue moves on at once: the next claim
+ * cannot see the row free before `tx` commits.
+ */
+export type Release = (tx?: Store) => Promise<void>;
+
+/** A held conversation: the row as claimed (fresh, read in the same statement) and its release. */
+export interface Claim {
+  conversation: ConversationRecord;
+  release: Release;
+}
 
 export interface Ticket {
-  acquire(conversationId: string, runId: string, waitMs: number, signal?: AbortSignal): Promise<Release>;
+  acquire(conversationId: string, runId: string, waitMs: number, signal?: AbortSignal): Promise<Claim>;
   cancel(): void;
 }
 
@@ -56,38 +77,46 @@ export class ConversationGate {
       cancel: leave,
       acquire: async (conversationId, runId, waitMs, signal) => {
         const deadline = Date.now() + waitMs;
+        let conversation: ConversationRecord;
         try {
           await waitFor(previous, deadline, signal, conversationId);
-          await this.claim(conversationId, runId, deadline, signal);
+          conversation = await this.claim(conversationId, runId, deadline, signal);
         } catch (err) {
           leave();
           throw err;
         }
         this.held.set(runId, conversationId);
         let released = false;
-        return async () => {
+        const release: Release = async (tx) => {
           if (released) return;
           released = true;
           this.held.delete(runId);
           try {
-            await this.store.claims.release(conversationId, runId);
+            await (tx ?? this.store).claims.release(conversationId, runId);
           } finally {
             leave();
           }
         };
+        return { conversation, release };
       },
     };
   }
 
   /** Waits for the conversation (FIFO in-process, then the database claim) and returns a release. */
-  acquire(conversationId: string, runId: string, waitMs: number, signal?: AbortSignal): Promise<Release> {
+  acquire(conversationId: string, runId: string, waitMs: number, signal?: AbortSignal): Promise<Claim> {
     return this.enqueue(conversationId).acquire(conversationId, runId, waitMs, signal);
   }
 
-  private async claim(conversationId: string, runId: string, deadline: number, signal?: AbortSignal): Promise<void> {
+  private async claim(
+    conversationId: string,
+    runId: string,
+    deadline: number,
+    signal?: AbortSignal,
+  ): Promise<ConversationRecord> {
     let delay = 5;
     for (;;) {
-      if (await this.store.claims.claim(conversationId, runId, new Date().toISOString(), leaseUntil())) return;
+      const claimed = await this.store.claims.claim(conversationId, runId, new Date().toISOString(), leaseUntil());
+      if (claimed) return claimed;
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
       if (Date.now() + delay > deadline) {
         const holder = await this.store.claims.holder(conversationId);

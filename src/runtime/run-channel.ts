@@ -19,6 +19,8 @@ export class RunChannel {
   private readonly listeners = new Set<ChannelListener>();
   private seq = 0;
   ended = false;
+  /** Whether anyone followed this run live (its events are then kept for resume). */
+  subscribed = false;
 
   /** Appends a whole event to the run's log and delivers it; returns its seq_id. */
   publish(event: StreamEvent): number {
@@ -51,6 +53,7 @@ export class RunChannel {
 
   /** Replays logged events after `after`, then follows live; returns the unsubscribe function. */
   subscribe(after: number, listener: ChannelListener): () => void {
+    this.subscribed = true;
     for (const e of this.since(after)) listener({ kind: 'event', ...e });
     if (this.ended) {
       listener({ kind: 'end' });
@@ -76,7 +79,7 @@ export class RunChannels {
   }
 
   /** Ends the channel and forgets it after `graceMs` (late resumes read the database). */
-  close(runId: string, graceMs = 60_000): void {
+  close(runId: string, graceMs = 2_000): void {
     const c = this.channels.get(runId);
     if (!c) return;
     c.end();

@@ -17,6 +17,7 @@ const LONG_RUN_RE = new RegExp(`\\S{${LONG_RUN + 1},}`, 'g');
 
 export function countTokens(text: string | null | undefined): number {
   if (!text) return MESSAGE_OVERHEAD;
+  if (text.length <= LONG_RUN) return count(text) + MESSAGE_OVERHEAD;
   let estimated = 0;
   const rest = text.replace(LONG_RUN_RE, (run) => {
     estimated += Math.ceil(run.length / CHARS_PER_TOKEN_LONG);

@@ -7,7 +7,7 @@ import { LettaError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { AgentLoop } from '../runtime/agent-loop.js';
-import type { ConversationGate, Release, Ticket } from '../runtime/conversation-gate.js';
+import type { Claim, ConversationGate, Ticket } from '../runtime/conversation-gate.js';
 import { type LettaMessage, replyText } from '../runtime/letta-messages.js';
 import type { ProviderRegistry } from '../runtime/llm/index.js';
 import type { ResolvedModel } from '../runtime/llm/types.js';
@@ -141,17 +141,17 @@ export class MessageService {
     const controller = new AbortController();
     this.controllers.set(run.id, controller);
     const channel = this.deps.channels.open(run.id);
-    let release: Release | undefined;
+    let claim: Claim | undefined;
     if (!input.background) {
       try {
-        release = await ticket.acquire(conversation.id, run.id, this.deps.conversationWaitMs, controller.signal);
+        claim = await ticket.acquire(conversation.id, run.id, this.deps.conversationWaitMs, controller.signal);
       } catch (err) {
         await this.finish(ctx, run, 'error', undefined, { error: String((err as Error).message) });
         this.controllers.delete(run.id);
         throw err;
       }
     }
-    const done = this.execute(ctx, input, run, conversation, model, channel, controller, release ?? ticket);
+    const done = this.execute(ctx, input, run, conversation, model, channel, controller, claim ?? ticket);
     this.active.add(done);
     void done.finally(() => this.active.delete(done));
     return { run, conversation, channel, done };
@@ -165,21 +165,21 @@ export class MessageService {
     model: ResolvedModel,
     channel: RunChannel,
     controller: AbortController,
-    held: Release | Ticket,
+    held: Claim | Ticket,
   ): Promise<SendResult> {
-    let release: Release | undefined = typeof held === 'function' ? held : undefined;
-    const ticket = typeof held === 'function' ? undefined : held;
+    let claim: Claim | undefined = 'release' in held ? held : undefined;
+    const ticket = 'release' in held ? undefined : held;
     let stopReason: StopReason = 'error';
     let messages: LettaMessage[] = [];
     let usage: Usage = { completion_tokens: 0, prompt_tokens: 0, total_tokens: 0, step_count: 0 };
     let error: LettaError | undefined;
     try {
-      release ??= await ticket!.acquire(conversation.id, run.id, this.deps.conversationWaitMs, controller.signal);
+      claim ??= await ticket!.acquire(conversation.id, run.id, this.deps.conversationWaitMs, controller.signal);
       {
         const result = await this.loop.run({
           ctx,
           agent: input.agent,
-          conversation,
+          conversation: claim.conversation,
           run,
           model,
           contextWindow: contextWindowFor(input.agent, model, this.deps.defaultContextWindow),
@@ -197,8 +197,6 @@ export class MessageService {
         error = err instanceof LettaError ? err : undefined;
         this.deps.log.error({ err, run_id: run.id }, 'run failed');
       }
-    } finally {
-      await release?.().catch((err: unknown) => this.deps.log.error({ err }, 'could not release conversation'));
     }
     const fullUsage = { ...usage, run_ids: [run.id] };
     // The last events are logged before the run is marked ended, so a resume never misses them.
@@ -211,7 +209,10 @@ export class MessageService {
       ...channel.since(0).map((e) => ({ seq_id: e.seq_id, payload: e.event })),
       ...tail.map((payload, i) => ({ seq_id: lastSeq + i + 1, payload })),
     ];
-    const final = await this.finish(ctx, run, stopReason, usage, error ? { error: error.message, code: error.code } : undefined, events);
+    // Events are kept for resume only when someone streamed the run or it runs in the background.
+    const keep = run.background || channel.subscribed ? events : [];
+    const final = await this.finish(ctx, run, stopReason, usage, error ? { error: error.message, code: error.code } : undefined, keep, claim?.release);
+    await claim?.release().catch((err: unknown) => this.deps.log.error({ err }, 'could not release conversation'));
     for (const e of tail) channel.publish(e);
     this.deps.channels.close(run.id);
     this.controllers.delete(run.id);
@@ -234,6 +235,7 @@ export class MessageService {
     usage: Usage | undefined,
     metadata: Record<string, string> | undefined,
     events: { seq_id: number; payload: unknown }[] = [],
+    release?: Claim['release'],
   ): Promise<RunRecord> {
     const at = nowIso();
     const status = runStatusFor(stopReason);
@@ -244,13 +246,14 @@ export class MessageService {
           ctx.org,
           run.id,
           status,
-          { stop_reason: stopReason, completed_at: at, ...(metadata ? { metadata } : {}) },
+          { stop_reason: stopReason, completed_at: at, ...(metadata ? { metadata } : {}), ...(usage ? { usage } : {}) },
           at,
         );
         // Cancelled elsewhere first: the run keeps that status.
         if (!changed) ended = 'cancelled';
         await tx.agents.update(ctx.org, run.agent_id, { last_stop_reason: stopReason }, at);
         await tx.runs.appendEvents(ctx.org, run.id, events, at);
+        await release?.(tx);
       });
     } catch (err) {
       this.deps.log.error({ err, run_id: run.id }, 'could not record the end of a run');

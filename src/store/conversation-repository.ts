@@ -116,15 +116,19 @@ function fromRow(r: Selectable<ConversationTable>): ConversationRecord {
 export class ConversationClaims {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Takes the conversation for `runId` if free (or its lease lapsed); true on success. */
-  async claim(id: string, runId: string, now: string, leaseUntil: string): Promise<boolean> {
-    const res = await this.db
+  /**
+   * Takes the conversation for `runId` if free (or its lease lapsed); returns the claimed row
+   * (read in the same statement), or undefined when someone else holds it.
+   */
+  async claim(id: string, runId: string, now: string, leaseUntil: string): Promise<ConversationRecord | undefined> {
+    const row = await this.db
       .updateTable('conversations')
       .set({ active_run_id: runId, lease_until: leaseUntil })
       .where('id', '=', id)
       .where((eb) => eb.or([eb('active_run_id', 'is', null), eb('lease_until', '<', now)]))
+      .returningAll()
       .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+    return row && fromRow(row);
   }
 
   async renew(runIds: string[], leaseUntil: string): Promise<void> {

@@ -64,7 +64,10 @@ export class RunRepository {
     org: string,
     id: string,
     status: RunStatus,
-    fields: Partial<Pick<RunRecord, 'stop_reason' | 'completed_at' | 'metadata' | 'owner'>>,
+    fields: Partial<Pick<RunRecord, 'stop_reason' | 'completed_at' | 'metadata' | 'owner'>> & {
+      /** The run's total usage, recorded when it ends. */
+      usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number; step_count: number };
+    },
     at: string,
   ): Promise<boolean> {
     const res = await this.db
@@ -76,6 +79,14 @@ export class RunRepository {
         ...(fields.completed_at === undefined ? {} : { completed_at: fields.completed_at }),
         ...(fields.owner === undefined ? {} : { owner: fields.owner }),
         ...(fields.metadata === undefined ? {} : { metadata: JSON.stringify(fields.metadata) }),
+        ...(fields.usage === undefined
+          ? {}
+          : {
+              prompt_tokens: fields.usage.prompt_tokens,
+              completion_tokens: fields.usage.completion_tokens,
+              total_tokens: fields.usage.total_tokens,
+              step_count: fields.usage.step_count,
+            }),
       })
       .where('organization_id', '=', org)
       .where('id', '=', id)
@@ -84,20 +95,9 @@ export class RunRepository {
     return Number(res.numUpdatedRows) === 1;
   }
 
-  /** Records one step and adds its usage to the run. */
+  /** Records one step (its usage); the run's totals are written when it ends. */
   async addStep(step: StepRecord): Promise<void> {
     await this.db.insertInto('steps').values(step).execute();
-    await this.db
-      .updateTable('runs')
-      .set((eb) => ({
-        prompt_tokens: eb('prompt_tokens', '+', step.prompt_tokens),
-        completion_tokens: eb('completion_tokens', '+', step.completion_tokens),
-        total_tokens: eb('total_tokens', '+', step.total_tokens),
-        step_count: eb('step_count', '+', 1),
-        updated_at: step.created_at,
-      }))
-      .where('id', '=', step.run_id)
-      .execute();
   }
 
   async listSteps(org: string, runId: string): Promise<StepRecord[]> {
