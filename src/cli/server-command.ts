@@ -22,7 +22,9 @@ export async function runServer(flags: ServerFlags): Promise<number> {
   const config = resolveConfig(flags, process.env);
   httpsOptions(config); // fail on unreadable TLS files before touching the database
   const log = createLogger(config.logLevel);
-  const core = await createCore(config, log);
+  // exclusive: this process is the server for the database (SQLite file lock; orphaned runs of a
+  // killed predecessor are failed at start, then swept).
+  const core = await createCore(config, log, { exclusive: true });
   let app: FastifyInstance;
   try {
     await checkCredentials(core);

@@ -4,6 +4,7 @@
  * written in one transaction) and frees the conversations.
  */
 import type { Logger } from '../logger.js';
+import { LEASE_MS } from '../runtime/conversation-gate.js';
 import type { DialectName } from '../store/index.js';
 import { nowIso } from '../store/records.js';
 import type { Store } from '../store/store.js';
@@ -12,7 +13,11 @@ import type { Store } from '../store/store.js';
  * At start. With `exclusive` (SQLite: this is the only server on the file) every active run is an
  * orphan; otherwise (PostgreSQL, shared by processes) only runs whose claim lease lapsed.
  */
-export async function recoverOrphanRuns(store: Store, dialect: DialectName, exclusive: boolean): Promise<number> {
+export async function recoverOrphanRuns(
+  store: Store,
+  dialect: DialectName,
+  exclusive: boolean,
+): Promise<number> {
   const at = nowIso();
   if (exclusive && dialect === 'sqlite') {
     await store.claims.releaseAll();
@@ -21,14 +26,21 @@ export async function recoverOrphanRuns(store: Store, dialect: DialectName, excl
   return sweep(store, 0);
 }
 
-/** Periodically fails runs whose holder vanished (lapsed lease) or that never started. */
+/**
+ * Periodically (every half lease, at most 15 s) fails runs whose holder vanished (lapsed lease)
+ * or that never started: a live process gives up on a queued run after `waitMs`, so a run still
+ * `created` two leases after that belongs to a process that is gone.
+ */
 export function startRunSweeper(store: Store, waitMs: number, log: Logger): NodeJS.Timeout {
-  const timer = setInterval(() => {
-    sweep(store, waitMs + 60_000).then(
-      (n) => n > 0 && log.warn({ failed: n }, 'failed runs whose process is gone'),
-      (err: unknown) => log.error({ err }, 'run sweeper failed'),
-    );
-  }, 15_000);
+  const timer = setInterval(
+    () => {
+      sweep(store, waitMs + 2 * LEASE_MS).then(
+        (n) => n > 0 && log.warn({ failed: n }, 'failed runs whose process is gone'),
+        (err: unknown) => log.error({ err }, 'run sweeper failed'),
+      );
+    },
+    Math.min(15_000, LEASE_MS / 2),
+  );
   timer.unref();
   return timer;
 }
@@ -38,8 +50,19 @@ async function sweep(store: Store, staleCreatedMs: number): Promise<number> {
   let n = 0;
   for (const runId of await store.claims.releaseLapsed(at)) {
     const run = await store.runs.getAny(runId);
-    if (run && (await store.runs.transition(run.organization_id, runId, 'failed', { stop_reason: 'error', completed_at: at }, at))) n++;
+    if (
+      run &&
+      (await store.runs.transition(
+        run.organization_id,
+        runId,
+        'failed',
+        { stop_reason: 'error', completed_at: at },
+        at,
+      ))
+    )
+      n++;
   }
-  if (staleCreatedMs > 0) n += await store.runs.failStaleCreated(new Date(Date.now() - staleCreatedMs).toISOString(), at);
+  if (staleCreatedMs > 0)
+    n += await store.runs.failStaleCreated(new Date(Date.now() - staleCreatedMs).toISOString(), at);
   return n;
 }
