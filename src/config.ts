@@ -25,6 +25,8 @@ export interface ServerConfig {
   sqlitePath: string;
   pgUri: string | undefined;
   redisUrl: string | undefined;
+  /** Prefix of this deployment's keys in Redis (LETTA_REDIS_PREFIX, default `letta-rate-limit:`). */
+  redisPrefix: string;
   apiKey: string | undefined;
   serverPassword: string | undefined;
   rateLimit: RateLimitConfig | undefined;
@@ -86,6 +88,7 @@ export function resolveConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = proce
     sqlitePath: env.LETTA_SQLITE_PATH || join(home, 'letta.db'),
     pgUri: flags.pgUri || env.LETTA_PG_URI || undefined,
     redisUrl: flags.redisUrl || env.LETTA_REDIS_URL || undefined,
+    redisPrefix: env.LETTA_REDIS_PREFIX || 'letta-rate-limit:',
     apiKey: env.LETTA_API_KEY || undefined,
     serverPassword: env.LETTA_SERVER_PASSWORD || undefined,
     rateLimit: parseRateLimit(flags.rateLimit ?? env.LETTA_RATE_LIMIT),

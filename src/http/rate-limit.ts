@@ -1,7 +1,7 @@
 /**
  * Rate limiting (`--rate-limit 60/minute`): a fixed window per caller, keyed by the caller's
- * credential (hashed) when it is valid, else by client IP, so random tokens cannot buy fresh
- * buckets. Counters live in Redis when `--redis-url` is set (shared by every process behind a
+ * credential (hashed) when it is valid, else by client IP (from X-Forwarded-For with
+ * `--trust-proxy`), so random tokens cannot buy fresh buckets. Counters live in Redis when `--redis-url` is set (shared by every process behind a
  * load balancer), else in memory; if Redis fails after start, requests pass unlimited. Public
  * routes (health, docs) are exempt. Over the limit: 429 `RATE_LIMITED` with `Retry-After` and
  * `X-RateLimit-*` headers.
@@ -59,7 +59,7 @@ export async function registerRateLimit(app: FastifyInstance, core: Core): Promi
     allowList: (request) => request.routeOptions.config.public === true,
     // If Redis goes away after start, serve without limiting rather than failing every request.
     skipOnError: true,
-    ...(redis ? { redis, nameSpace: 'letta-rate-limit:' } : {}),
+    ...(redis ? { redis, nameSpace: core.config.redisPrefix } : {}),
     errorResponseBuilder: (_request, context) =>
       new LettaError('RATE_LIMITED', `Rate limit of ${limit.text} exceeded: retry in ${context.after}`),
   });
