@@ -1,0 +1,137 @@
+/**
+ * One run at a time per conversation across processes (DESIGN invariant 1): two real `letta
+ * server` processes share one PostgreSQL database (as behind the tutorial's nginx), and 50
+ * concurrent sends split across both never interleave a conversation's history.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ORG_ID } from '../src/ids.js';
+import type { Store } from '../src/store/index.js';
+import { createTestDatabase, type TestDatabase } from './support/databases.js';
+import { type FakeLlm, lastUserText, startFakeLlm } from './support/fake-llm.js';
+import { type CliServer, startCli } from './support/server.js';
+
+type SendReply = { content: string; conversation_id: string; stop_reason: string };
+
+describe('two server processes on one PostgreSQL', () => {
+  let llm: FakeLlm;
+  let db: TestDatabase;
+  let store: Store;
+  let servers: CliServer[] = [];
+
+  const post = async <T>(base: string, path: string, body: unknown): Promise<{ status: number; body: T }> => {
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as T };
+  };
+  /** The conversation's messages without the system message, oldest first. */
+  const history = async (conversationId: string) =>
+    (await store.messages.list(DEFAULT_ORG_ID, { conversationId, limit: 1000 })).filter(
+      (m) => m.role !== 'system',
+    );
+
+  /** Each user message is immediately followed by its own reply, and nothing else is there. */
+  const expectPaired = (messages: { role: string; content: string | null }[], sent: string[]) => {
+    expect(messages).toHaveLength(sent.length * 2);
+    for (let i = 0; i < messages.length; i += 2) {
+      const user = messages[i];
+      const reply = messages[i + 1];
+      expect(user?.role).toBe('user');
+      expect(reply).toMatchObject({ role: 'assistant', content: `re:${user?.content}` });
+    }
+    expect(
+      messages
+        .filter((m) => m.role === 'user')
+        .map((m) => m.content)
+        .sort(),
+    ).toEqual([...sent].sort());
+  };
+
+  beforeAll(async () => {
+    llm = await startFakeLlm({
+      defaultReply: (req) => ({ content: `re:${lastUserText(req)}`, delayMs: 10 }),
+    });
+    db = await createTestDatabase('postgres');
+    const env = {
+      ...db.env,
+      OPENAI_API_KEY: 'test',
+      OPENAI_BASE_URL: llm.url,
+      LETTA_LLM_MAX_RETRIES: '0',
+      LETTA_CONVERSATION_WAIT_MS: '120000',
+    };
+    // The first process migrates; the second starts on the migrated database.
+    servers.push(await startCli(env));
+    servers.push(await startCli(env));
+    ({ store } = await db.open());
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s[Symbol.asyncDispose]()));
+    servers = [];
+    await db?.drop();
+    await llm?.close();
+  });
+
+  it('serialises 50 concurrent sends to one conversation across both processes', async () => {
+    const [a, b] = servers;
+    const created = await post<{ id: string }>(a!.baseUrl, '/agents', {
+      name: 'shared',
+      model: 'gpt-4o-mini',
+    });
+    expect(created.status).toBe(201);
+    const sent = Array.from({ length: 50 }, (_, i) => `msg-${i}`);
+    const results = await Promise.all(
+      sent.map((message, i) =>
+        post<SendReply>((i % 2 === 0 ? a : b)!.baseUrl, '/agents/shared/messages', { message }),
+      ),
+    );
+    for (const [i, r] of results.entries()) {
+      expect(r.status).toBe(200);
+      expect(r.body.content).toBe(`re:msg-${i}`);
+    }
+    const conversations = new Set(results.map((r) => r.body.conversation_id));
+    expect(conversations.size).toBe(1);
+    expectPaired(await history([...conversations][0]!), sent);
+    // Every run ended completed; none is left holding the conversation.
+    const runs = await store.runs.list(DEFAULT_ORG_ID, { agentId: created.body.id, limit: 100 });
+    expect(runs).toHaveLength(50);
+    expect(new Set(runs.map((r) => r.status))).toEqual(new Set(['completed']));
+    expect(new Set(runs.map((r) => r.owner)).size).toBe(2);
+  }, 120_000);
+
+  it('runs 50 concurrent sends to 10 conversations with separate histories', async () => {
+    const [a, b] = servers;
+    expect((await post(b!.baseUrl, '/agents', { name: 'many', model: 'gpt-4o-mini' })).status).toBe(201);
+    const convs = await Promise.all(
+      Array.from(
+        { length: 10 },
+        async (_, i) =>
+          (await post<{ id: string }>((i % 2 ? a : b)!.baseUrl, '/agents/many/conversations', {})).body.id,
+      ),
+    );
+    const jobs = Array.from({ length: 50 }, (_, i) => ({
+      conv: convs[i % 10]!,
+      message: `c${i % 10}-m${Math.floor(i / 10)}`,
+    }));
+    const results = await Promise.all(
+      jobs.map((j, i) =>
+        post<SendReply>((i % 2 === 0 ? a : b)!.baseUrl, '/agents/many/messages', {
+          message: j.message,
+          conversation_id: j.conv,
+        }),
+      ),
+    );
+    for (const [i, r] of results.entries()) {
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ content: `re:${jobs[i]?.message}`, conversation_id: jobs[i]?.conv });
+    }
+    for (const [k, conv] of convs.entries()) {
+      expectPaired(
+        await history(conv),
+        jobs.filter((j) => j.conv === conv).map((j) => j.message),
+      );
+      expect((await history(conv)).every((m) => m.content?.includes(`c${k}-`))).toBe(true);
+    }
+  }, 120_000);
+});
