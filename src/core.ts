@@ -16,6 +16,7 @@ import { MessageService } from './services/message-service.js';
 import { ConversationGate } from './runtime/conversation-gate.js';
 import { RunChannels } from './runtime/run-channel.js';
 import { recoverOrphanRuns, startRunSweeper } from './services/run-recovery.js';
+import { warmTokenizer } from './runtime/tokens.js';
 import { acquireProcessLock } from './store/process-lock.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase, Store } from './store/index.js';
 
@@ -50,6 +51,11 @@ export interface CoreOptions {
    * previous process left active.
    */
   exclusive?: boolean;
+  /**
+   * Do not load the tokenizer now: the caller calls `warmTokenizer()` once it listens, so the
+   * tables (a third of a second) do not delay the first answer. Counts are estimated until then.
+   */
+  deferTokenizer?: boolean;
 }
 
 /** Opens the database, applies migrations and wires the services. */
@@ -66,6 +72,7 @@ export async function createCore(
     },
   );
   try {
+    if (!options.deferTokenizer) await warmTokenizer();
     if (!options.skipMigrations) {
       const report = await migrateToLatest(database);
       if (report.applied.length > 0) log.info({ applied: report.applied }, 'database migrated');

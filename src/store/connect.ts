@@ -4,9 +4,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import SQLite from 'better-sqlite3';
+import type SQLite from 'better-sqlite3';
 import { Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { LettaError } from '../errors.js';
 import type { DialectName } from './dialect-name.js';
 import type { Database } from './schema.js';
@@ -33,8 +33,6 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
-// int8 (bigserial seq, counts) as JS numbers: every value we store fits in 2^53.
-pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
 /** Opens and checks the database; throws a one-line LettaError when it cannot be reached. */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
@@ -43,9 +41,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
 
 async function openSqlite(path: string): Promise<DatabaseHandle> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  // Each driver is imported only by the dialect that uses it (start-up time).
+  const { default: Driver } = await import('better-sqlite3');
   let sqlite: SQLite.Database;
   try {
-    sqlite = new SQLite(path);
+    sqlite = new Driver(path);
   } catch (err) {
     throw new LettaError('SERVICE_UNAVAILABLE', `cannot open SQLite database ${path}: ${(err as Error).message}`);
   }
@@ -76,6 +76,9 @@ async function openSqlite(path: string): Promise<DatabaseHandle> {
 }
 
 async function openPostgres(uri: string, poolSize: number): Promise<DatabaseHandle> {
+  const { default: pg } = await import('pg');
+  // int8 (bigserial seq, counts) as JS numbers: every value we store fits in 2^53.
+  pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
   const pool = new pg.Pool({ connectionString: uri, max: poolSize, connectionTimeoutMillis: 5000 });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.

@@ -9,7 +9,7 @@ import { LettaError } from '../../errors.js';
 import { fromAnthropicMessage, toAnthropicBody } from './anthropic-format.js';
 import { AnthropicStreamAccumulator } from './anthropic-stream.js';
 import { DEFAULT_TRANSPORT, type LlmTransportOptions } from './config.js';
-import { toLlmError } from './llm-errors.js';
+import { registerSdkErrors, toLlmError } from './llm-errors.js';
 import { RequestGuard } from './request-guard.js';
 import type {
   ChatRequest,
@@ -19,6 +19,8 @@ import type {
   EmbeddingResult,
   ModelClient,
 } from './types.js';
+
+registerSdkErrors(Anthropic);
 
 /** Anthropic's API root, used when no base URL is configured. */
 export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';

@@ -10,7 +10,7 @@
  * for await (const ev of client.stream({ model, messages, signal })) if (ev.type === 'content') write(ev.delta);
  */
 
-export { AnthropicProvider, type AnthropicProviderOptions } from './anthropic-provider.js';
+export type { AnthropicProvider, AnthropicProviderOptions } from './anthropic-provider.js';
 export { DEFAULT_TRANSPORT, type LlmTransportOptions, readTransportOptions } from './config.js';
 export {
   isAbortError,

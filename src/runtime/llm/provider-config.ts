@@ -5,11 +5,11 @@
  *
  * Invariant: keys live only inside the lazily created SDK clients; nothing here exposes them.
  */
-import { AnthropicProvider } from './anthropic-provider.js';
 import { type LlmTransportOptions, readTransportOptions } from './config.js';
 import { createOllamaProvider, ollamaEndpoint } from './ollama-provider.js';
 import { OPENAI_DEFAULT_BASE_URL, OpenAIProvider } from './openai-provider.js';
-import type { ProviderType } from './types.js';
+import { DeferredClient } from './deferred-client.js';
+import type { ModelClient, ProviderType } from './types.js';
 
 /** The env vars that configure a provider, for error messages. */
 export const PROVIDER_ENV_HINT: Readonly<Record<ProviderType, string>> = {
@@ -27,7 +27,7 @@ export interface ProviderConfig {
   /** True for the `openai` provider pointed at something other than api.openai.com. */
   custom: boolean;
   /** The provider's single client instance. */
-  client(): OpenAIProvider | AnthropicProvider;
+  client(): OpenAIProvider | ModelClient;
 }
 
 function read(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -89,7 +89,14 @@ export function readProviderConfigs(
   const anthropicKey = read(env, 'ANTHROPIC_API_KEY');
   if (anthropicKey) {
     const baseURL = read(env, 'ANTHROPIC_BASE_URL');
-    const provider = lazy(() => new AnthropicProvider({ apiKey: anthropicKey, baseURL, transport }));
+    // The Anthropic SDK is imported on the first Anthropic call, not at start.
+    const provider = lazy(
+      () =>
+        new DeferredClient(async () => {
+          const { AnthropicProvider } = await import('./anthropic-provider.js');
+          return new AnthropicProvider({ apiKey: anthropicKey, baseURL, transport });
+        }),
+    );
     out.push({
       name: 'anthropic',
       type: 'anthropic',
