@@ -5,6 +5,7 @@
 import type { RouteModule } from '../route.js';
 import { v1ArchivalRoutes } from '../v1/archival-memory.js';
 import { v1Routes } from '../v1/index.js';
+import { consoleRoutes } from './console.js';
 import { healthRoutes } from './health.js';
 import { tutorialAgentRoutes } from './tutorial-agents.js';
 import { tutorialArchivalRoutes } from './tutorial-archival.js';
@@ -19,4 +20,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   tutorialArchivalRoutes,
   v1Routes,
   v1ArchivalRoutes,
+  consoleRoutes,
 ];
