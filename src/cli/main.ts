@@ -10,9 +10,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { ServerFlags } from '../config.js';
 import { VERSION } from '../http/version.js';
-import { runKeysCreate, runKeysList, runKeysRevoke } from './keys-command.js';
-import { runMigrate } from './migrate-command.js';
-import { runServer } from './server-command.js';
+
+// Commands import their modules when they run: `letta --version` or `letta --help` must not load
+// the server, and `letta server` should not load what only `keys` needs (start-up time).
 
 /** Exit code for a command line that does not parse (unknown flag, bad value). */
 export const EXIT_USAGE = 2;
@@ -72,6 +72,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       ]),
     )
     .action(async (flags: ServerFlags) => {
+      const { runServer } = await import('./server-command.js');
       exitCode = await runServer(flags);
     });
 
@@ -80,6 +81,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     .description('apply pending database migrations and exit')
     .option('--pg-uri <uri>', 'PostgreSQL connection URI (env LETTA_PG_URI)')
     .action(async (flags: { pgUri?: string }) => {
+      const { runMigrate } = await import('./migrate-command.js');
       exitCode = await runMigrate(flags);
     });
 
@@ -91,6 +93,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     .option('--label <text>', 'a note to recognise the key by')
     .option('--pg-uri <uri>', 'PostgreSQL connection URI (env LETTA_PG_URI)')
     .action(async (flags: { org: string; label?: string; pgUri?: string }) => {
+      const { runKeysCreate } = await import('./keys-command.js');
       exitCode = await runKeysCreate(flags);
     });
   keys
@@ -99,6 +102,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     .option('--org <name>', 'only the keys of this organization')
     .option('--pg-uri <uri>', 'PostgreSQL connection URI (env LETTA_PG_URI)')
     .action(async (flags: { org?: string; pgUri?: string }) => {
+      const { runKeysList } = await import('./keys-command.js');
       exitCode = await runKeysList(flags);
     });
   keys
@@ -107,6 +111,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     .argument('<id>', 'the key id, as shown by letta keys list')
     .option('--pg-uri <uri>', 'PostgreSQL connection URI (env LETTA_PG_URI)')
     .action(async (id: string, flags: { pgUri?: string }) => {
+      const { runKeysRevoke } = await import('./keys-command.js');
       exitCode = await runKeysRevoke(id, flags);
     });
 

@@ -11,6 +11,7 @@ import { resolveConfig, type ServerConfig, type ServerFlags } from '../config.js
 import { type Core, closeCore, createCore } from '../core.js';
 import { buildApp, httpsOptions } from '../http/app.js';
 import { createLogger } from '../logger.js';
+import { warmTokenizer } from '../runtime/tokens.js';
 
 export const SHUTDOWN_TIMEOUT_MS = 30_000;
 
@@ -24,7 +25,7 @@ export async function runServer(flags: ServerFlags): Promise<number> {
   const log = createLogger(config.logLevel);
   // exclusive: this process is the server for the database (SQLite file lock; orphaned runs of a
   // killed predecessor are failed at start, then swept).
-  const core = await createCore(config, log, { exclusive: true });
+  const core = await createCore(config, log, { exclusive: true, deferTokenizer: true });
   let app: FastifyInstance;
   try {
     await checkCredentials(core);
@@ -43,6 +44,8 @@ export async function runServer(flags: ServerFlags): Promise<number> {
     banner += `letta-ts API docs at ${url}/docs (OpenAPI spec: ${url}/openapi.json, written to ${file})\n`;
   }
   process.stdout.write(banner);
+  // The tokenizer tables load once the server answers (counts are estimated until then).
+  setImmediate(() => void warmTokenizer());
   if (config.apiKey && config.apiKey.length < 16 && (config.auth || config.secure)) {
     log.warn('LETTA_API_KEY is shorter than 16 characters: use a long random key');
   }

@@ -1,7 +1,7 @@
 /**
  * The HTTP application over a {@link Core}. The order below is the request lifecycle:
  * request id → CORS (preflight answered) → rate limit (onRequest) → auth (preParsing) → JSON body
- * → schema validation → handler → security headers (onSend) → access log (onResponse); any
+ * → NUL guard → schema validation → handler → security headers (onSend) → access log (onResponse); any
  * error on the way is answered by the one error handler.
  */
 import { readFileSync } from 'node:fs';
@@ -13,6 +13,8 @@ import { LettaError } from '../errors.js';
 import { installAuth } from './auth.js';
 import { installCoercion } from './coerce.js';
 import { installErrorHandlers, sendError } from './error-handler.js';
+import { lazySchemaController } from './lazy-compilers.js';
+import { installNulGuard } from './nul-guard.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRateLimit } from './rate-limit.js';
 import { installRequestHooks, markPublicPrefixes, requestIdFor } from './request-hooks.js';
@@ -40,6 +42,7 @@ export async function buildApp(core: Core, options: BuildAppOptions = {}): Promi
     requestIdHeader: false,
     bodyLimit: config.bodyLimit,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    schemaController: lazySchemaController(),
     ajv: {
       customOptions: { removeAdditional: true, useDefaults: true, coerceTypes: false, allErrors: false },
     },
@@ -58,6 +61,7 @@ export async function buildApp(core: Core, options: BuildAppOptions = {}): Promi
   installErrorHandlers(app);
   installRequestHooks(app);
   installCoercion(app);
+  installNulGuard(app);
   markPublicPrefixes(app, ['/docs', '/openapi.json', '/health', '/v1/health']);
   installJsonParser(app);
   if (config.cors !== false) {

@@ -8,7 +8,7 @@
  */
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Core } from '../core.js';
 import { LettaError } from '../errors.js';
 import { redact } from '../store/index.js';
@@ -19,6 +19,8 @@ export async function registerRateLimit(app: FastifyInstance, core: Core): Promi
   if (!limit) return;
   let redis: Redis | undefined;
   if (core.config.redisUrl) {
+    // Imported only when Redis is configured (start-up time).
+    const { Redis } = await import('ioredis');
     redis = new Redis(core.config.redisUrl, {
       lazyConnect: true,
       maxRetriesPerRequest: 1,
