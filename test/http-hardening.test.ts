@@ -131,6 +131,23 @@ describe('hostile input', () => {
     expect(problems).toEqual([]);
   });
 
+  it('refuses NUL characters in paths, queries and bodies with 422 (PostgreSQL cannot store them)', async () => {
+    await using server = await startTestServer('sqlite');
+    const body = await fetch(`${server.baseUrl}/agents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'a\u0000b' }),
+    });
+    expect(body.status).toBe(422);
+    expect(await body.json()).toEqual({
+      detail: 'body/name must not contain NUL (U+0000) characters',
+      code: 'VALIDATION_ERROR',
+    });
+    expect((await fetch(`${server.baseUrl}/agents/a%00b`)).status).toBe(422);
+    expect((await fetch(`${server.baseUrl}/v1/agents/?name=a%00b`)).status).toBe(422);
+    expect(((await (await fetch(`${server.baseUrl}/agents`)).json()) as unknown[]).length).toBe(0);
+  });
+
   it('drops a client that sends its headers too slowly, and one that never finishes its body', async () => {
     await using server = await startTestServer('sqlite', {
       config: { headersTimeoutMs: 500, requestTimeoutMs: 1000 },
