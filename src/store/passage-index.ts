@@ -62,20 +62,21 @@ export interface PassageIndex {
   /** Inserts passages with their index rows (keys, full text, vectors). */
   insert(rows: PassageRow[]): Promise<void>;
   /** Replaces the vector of existing passages (re-embedding). */
-  replaceVectors(
-    rows: Array<{
-      id: string;
-      archive_id: string;
-      old_dim: number | null;
-      dim: number;
-      vector: number[];
-      model: string;
-    }>,
-  ): Promise<void>;
+  replaceVectors(rows: VectorReplacement[]): Promise<void>;
   /** The nearest passages to `vector` (dimension `dim`) in the scope, closest first. */
   nearest(scope: SearchScope, vector: number[], dim: number): Promise<ScoredId[]>;
   /** Passages matching any of the query's words, best first. */
   keyword(scope: SearchScope, query: string): Promise<ScoredId[]>;
+}
+
+/** A passage's new vector (re-embedding). */
+export interface VectorReplacement {
+  id: string;
+  archive_id: string;
+  old_dim: number | null;
+  dim: number;
+  vector: number[];
+  model: string;
 }
 
 /** The words of a query (letters and digits), lowercased, at most 64. */

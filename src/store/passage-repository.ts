@@ -5,7 +5,14 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { DialectName } from './dialect-name.js';
 import { paginate } from './paginate.js';
-import type { IndexState, PassageFilter, PassageIndex, PassageRow, ScoredId } from './passage-index.js';
+import type {
+  IndexState,
+  PassageFilter,
+  PassageIndex,
+  PassageRow,
+  ScoredId,
+  VectorReplacement,
+} from './passage-index.js';
 import { type JsonObject, type PageQuery, parseJson } from './records.js';
 import type { ArchiveTable, Database, PassageTable } from './schema.js';
 import { PostgresPassageIndex } from './vector-index-postgres.js';
@@ -185,16 +192,7 @@ export class PassageRepository {
     return Number(r.numDeletedRows) > 0;
   }
 
-  async replaceVectors(
-    rows: Array<{
-      id: string;
-      archive_id: string;
-      old_dim: number | null;
-      dim: number;
-      vector: number[];
-      model: string;
-    }>,
-  ): Promise<void> {
+  async replaceVectors(rows: VectorReplacement[]): Promise<void> {
     await this.index.replaceVectors(rows);
   }
 

@@ -17,6 +17,7 @@ import {
   queryWords,
   type ScoredId,
   type SearchScope,
+  type VectorReplacement,
 } from './passage-index.js';
 import type { Database } from './schema.js';
 
@@ -73,16 +74,7 @@ export class PostgresPassageIndex implements PassageIndex {
     }
   }
 
-  async replaceVectors(
-    rows: Array<{
-      id: string;
-      archive_id: string;
-      old_dim: number | null;
-      dim: number;
-      vector: number[];
-      model: string;
-    }>,
-  ): Promise<void> {
+  async replaceVectors(rows: VectorReplacement[]): Promise<void> {
     const vector = await this.vectorAvailable();
     for (const r of rows) {
       await sql`UPDATE passages SET embedding_dim = ${r.dim}, embedding_model = ${r.model}${

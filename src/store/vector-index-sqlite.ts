@@ -16,6 +16,7 @@ import {
   queryWords,
   type ScoredId,
   type SearchScope,
+  type VectorReplacement,
 } from './passage-index.js';
 import type { Database } from './schema.js';
 
@@ -78,16 +79,7 @@ export class SqlitePassageIndex implements PassageIndex {
     }
   }
 
-  async replaceVectors(
-    rows: Array<{
-      id: string;
-      archive_id: string;
-      old_dim: number | null;
-      dim: number;
-      vector: number[];
-      model: string;
-    }>,
-  ): Promise<void> {
+  async replaceVectors(rows: VectorReplacement[]): Promise<void> {
     const vector = await this.vectorAvailable();
     for (const r of rows) {
       const { rows: keyRows } = await sql<{
