@@ -24,7 +24,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await t.core.messages.send(ctx, { agent, conversationId: conv, messages: [{ content: `m ${i}` }] });
       if (i >= 200) sends.push(performance.now() - s);
       s = performance.now();
-      await sdk.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      await sdk.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'hi' }],
+      });
       if (i >= 200) raw.push(performance.now() - s);
     }
     console.log(dialect, 'send p50 ms', p50(sends), '| bare SDK call p50 ms', p50(raw));

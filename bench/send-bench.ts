@@ -28,7 +28,11 @@ interface Started {
   url: string;
 }
 
-async function startJsonLine(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Started> {
+async function startJsonLine(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Started> {
   const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     let buf = '';
@@ -42,7 +46,10 @@ async function startJsonLine(cmd: string, args: string[], env: NodeJS.ProcessEnv
   return { child, url: (JSON.parse(line) as { url: string }).url };
 }
 
-async function startLetta(env: NodeJS.ProcessEnv, port: number): Promise<{ child: ChildProcess; url: string; ms: number }> {
+async function startLetta(
+  env: NodeJS.ProcessEnv,
+  port: number,
+): Promise<{ child: ChildProcess; url: string; ms: number }> {
   const t0 = performance.now();
   const child = spawn(process.execPath, ['bin/letta.js', 'server', '--port', String(port)], {
     env: { ...env, LETTA_LOG_LEVEL: 'warn' },
@@ -74,7 +81,12 @@ function client(url: string): Pool {
 }
 
 async function post(pool: Pool, path: string, body: unknown): Promise<unknown> {
-  const r = await pool.request({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const r = await pool.request({
+    method: 'POST',
+    path,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const json = await r.body.json();
   if (r.statusCode >= 300) throw new Error(`${path}: ${r.statusCode} ${JSON.stringify(json)}`);
   return json;
@@ -84,7 +96,12 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
 }
 
-async function latency(pool: Pool, path: string, body: (i: number) => unknown, n: number): Promise<{ p50: number; p99: number }> {
+async function latency(
+  pool: Pool,
+  path: string,
+  body: (i: number) => unknown,
+  n: number,
+): Promise<{ p50: number; p99: number }> {
   for (let i = 0; i < Math.min(200, n); i++) await post(pool, path, body(i));
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -115,7 +132,12 @@ async function firstContent(pool: Pool, path: string, body: unknown, n = 200): P
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();
-    const r = await pool.request({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const r = await pool.request({
+      method: 'POST',
+      path,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     let first = 0;
     let buf = '';
     for await (const chunk of r.body) {
@@ -142,14 +164,25 @@ async function main(): Promise<void> {
   try {
     const pp = client(proxy.url);
     const pLat = await latency(pp, '/agents/x/messages', (i) => ({ message: `hello ${i}` }), SENDS);
-    const pTput = await throughput(pp, '/agents/x/messages', Array.from({ length: CONCURRENCY }, () => (i: number) => ({ message: `m ${i}` })));
+    const pTput = await throughput(
+      pp,
+      '/agents/x/messages',
+      Array.from({ length: CONCURRENCY }, () => (i: number) => ({ message: `m ${i}` })),
+    );
     const pFirst = await firstContent(pp, '/agents/x/messages', { message: 'hi', stream: true });
-    rows.push(`| proxy (floor) | – | ${f(pLat.p50)} | ${f(pLat.p99)} | – | – | ${f(pTput)} | ${f(rssMiB(proxy.child.pid!))} | ${f(pFirst)} |`);
+    rows.push(
+      `| proxy (floor) | – | ${f(pLat.p50)} | ${f(pLat.p99)} | – | – | ${f(pTput)} | ${f(rssMiB(proxy.child.pid!))} | ${f(pFirst)} |`,
+    );
     await pp.close();
 
     for (const dialect of DIALECTS) {
       const home = mkdtempSync(join(tmpdir(), 'letta-bench-'));
-      const env: NodeJS.ProcessEnv = { ...process.env, LETTA_HOME: home, OPENAI_API_KEY: 'bench', OPENAI_BASE_URL: model.url };
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        LETTA_HOME: home,
+        OPENAI_API_KEY: 'bench',
+        OPENAI_BASE_URL: model.url,
+      };
       delete env.LETTA_PG_URI;
       let dbName: string | undefined;
       if (dialect === 'postgres') {
@@ -172,10 +205,19 @@ async function main(): Promise<void> {
       const short = await latency(lp, '/agents/bench/messages', (i) => ({ message: `hello ${i}` }), SENDS);
       // Grow the default conversation's history to HISTORY messages (a send stores 2).
       const have = 2 * (SENDS + Math.min(200, SENDS));
-      for (let i = have; i < HISTORY; i += 2) await post(lp, '/agents/bench/messages', { message: `filler ${i}` });
-      const long = await latency(lp, '/agents/bench/messages', (i) => ({ message: `again ${i}` }), Math.min(SENDS, 1000));
+      for (let i = have; i < HISTORY; i += 2)
+        await post(lp, '/agents/bench/messages', { message: `filler ${i}` });
+      const long = await latency(
+        lp,
+        '/agents/bench/messages',
+        (i) => ({ message: `again ${i}` }),
+        Math.min(SENDS, 1000),
+      );
       const convs = await Promise.all(
-        Array.from({ length: CONCURRENCY }, () => post(lp, '/agents/bench/conversations', {}) as Promise<{ id: string }>),
+        Array.from(
+          { length: CONCURRENCY },
+          () => post(lp, '/agents/bench/conversations', {}) as Promise<{ id: string }>,
+        ),
       );
       const tput = await throughput(
         lp,
@@ -202,7 +244,9 @@ async function main(): Promise<void> {
     await stop(model.child);
   }
   console.log(`\nsends=${SENDS} seconds=${SECONDS} history=${HISTORY} concurrency=${CONCURRENCY}\n`);
-  console.log('| server | cold start ms | p50 ms (10 msgs) | p99 ms | p50 ms (10k msgs) | p99 ms | sends/s (32 convs) | RSS MiB after | first content line ms (p50) |');
+  console.log(
+    '| server | cold start ms | p50 ms (10 msgs) | p99 ms | p50 ms (10k msgs) | p99 ms | sends/s (32 convs) | RSS MiB after | first content line ms (p50) |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
 }

@@ -5,20 +5,20 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
+import { ConversationGate } from './runtime/conversation-gate.js';
 import { createProviderRegistry, type ProviderRegistry } from './runtime/llm/index.js';
+import { RunChannels } from './runtime/run-channel.js';
+import { warmTokenizer } from './runtime/tokens.js';
 import { AgentService } from './services/agent-service.js';
 import { ApiKeyService } from './services/api-key-service.js';
 import { ArchivalService } from './services/archival-service.js';
 import { BlockService } from './services/block-service.js';
 import { ConversationService } from './services/conversation-service.js';
-import { ToolService } from './services/tool-service.js';
 import { MessageService } from './services/message-service.js';
-import { ConversationGate } from './runtime/conversation-gate.js';
-import { RunChannels } from './runtime/run-channel.js';
 import { recoverOrphanRuns, startRunSweeper } from './services/run-recovery.js';
-import { warmTokenizer } from './runtime/tokens.js';
-import { acquireProcessLock } from './store/process-lock.js';
+import { ToolService } from './services/tool-service.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase, Store } from './store/index.js';
+import { acquireProcessLock } from './store/process-lock.js';
 
 export interface Core {
   config: ServerConfig;

@@ -59,7 +59,11 @@ export class LettaError extends Error {
   /** Extra fields merged into the JSON body (e.g. `run_id` for CONVERSATION_BUSY). */
   readonly extra: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; extra?: Record<string, unknown> }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; extra?: Record<string, unknown> },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'LettaError';
     this.code = code;

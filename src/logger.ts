@@ -2,7 +2,7 @@
  * The process logger (pino): JSON lines when piped, human-readable in a terminal. Secrets are
  * redacted at the source: authorization headers and anything named like a key or password.
  */
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 
@@ -26,7 +26,10 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   if (process.stdout.isTTY && !process.env.CI) {
     return pino({
       ...options,
-      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' },
+      },
     });
   }
   return pino(options);

@@ -16,7 +16,11 @@ function isSummaryRequest(req: RecordedRequest): boolean {
 function requestTokens(req: RecordedRequest): number {
   const messages = (req.body.messages ?? []) as FakeMessage[];
   const msgTokens = messages.reduce(
-    (n, m) => n + countTokens(`${typeof m.content === 'string' ? m.content : ''}${m.tool_calls ? JSON.stringify(m.tool_calls) : ''}`),
+    (n, m) =>
+      n +
+      countTokens(
+        `${typeof m.content === 'string' ? m.content : ''}${m.tool_calls ? JSON.stringify(m.tool_calls) : ''}`,
+      ),
     0,
   );
   return msgTokens + countTokens(JSON.stringify(req.body.tools ?? []));
@@ -27,7 +31,8 @@ describe.each(DIALECTS)('compaction on %s', (dialect) => {
     await using t = await createTestCore(dialect, {
       llm: {
         defaultReply: (req) => {
-          if (isSummaryRequest(req)) return { content: 'The user has been counting and chatting about numbers.' };
+          if (isSummaryRequest(req))
+            return { content: 'The user has been counting and chatting about numbers.' };
           const text = lastUserText(req);
           const last = req.body.messages!.at(-1);
           if (text.startsWith('search') && last?.role === 'user') {
@@ -68,7 +73,11 @@ describe.each(DIALECTS)('compaction on %s', (dialect) => {
     const conv = await t.core.conversations.resolve(ctx, agent);
     const stored = await t.core.store.messages.count(ctx.org, { conversationId: conv.id });
     expect(stored).toBeGreaterThanOrEqual(300);
-    const found = await t.core.store.messages.search(ctx.org, { agentId: agent.id, query: 'number 0', limit: 500 });
+    const found = await t.core.store.messages.search(ctx.org, {
+      agentId: agent.id,
+      query: 'number 0',
+      limit: 500,
+    });
     expect(found.some((m) => m.content === 'number 0')).toBe(true);
     // The context is bounded: the in-context list is far shorter than the history.
     const fresh = await t.core.conversations.resolve(ctx, agent);
@@ -79,12 +88,20 @@ describe.each(DIALECTS)('compaction on %s', (dialect) => {
 describe.each(DIALECTS)('context overflow reported by the provider on %s', (dialect) => {
   it('compacts and retries when the provider says the context is too long', async () => {
     await using t = await createTestCore(dialect, {
-      llm: { defaultReply: (req) => (isSummaryRequest(req) ? { content: 'summary' } : { content: `ok ${lastUserText(req)}` }) },
+      llm: {
+        defaultReply: (req) =>
+          isSummaryRequest(req) ? { content: 'summary' } : { content: `ok ${lastUserText(req)}` },
+      },
     });
     const { agent } = await t.core.agents.create(ctx, { name: 'overflow', model: 'gpt-4o-mini' });
-    for (let i = 0; i < 10; i++) await t.core.messages.send(ctx, { agent, messages: [{ content: `hello ${i}` }] });
+    for (let i = 0; i < 10; i++)
+      await t.core.messages.send(ctx, { agent, messages: [{ content: `hello ${i}` }] });
     t.llm.script({
-      error: { status: 400, message: "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens." },
+      error: {
+        status: 400,
+        message:
+          "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.",
+      },
     });
     const r = await t.core.messages.send(ctx, { agent, messages: [{ content: 'one more' }] });
     expect(r.stopReason).toBe('end_turn');

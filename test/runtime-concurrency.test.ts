@@ -14,7 +14,9 @@ describe.each(DIALECTS)('concurrent sends on %s', (dialect) => {
     });
     const { agent } = await t.core.agents.create(ctx, { name: 'busy', model: 'gpt-4o-mini' });
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => t.core.messages.send(ctx, { agent, messages: [{ content: `m${i}` }] })),
+      Array.from({ length: 20 }, (_, i) =>
+        t.core.messages.send(ctx, { agent, messages: [{ content: `m${i}` }] }),
+      ),
     );
     expect(results.map((r) => r.content)).toEqual(Array.from({ length: 20 }, (_, i) => `re:m${i}`));
     const conv = await t.core.conversations.resolve(ctx, agent);
@@ -47,7 +49,14 @@ describe.each(DIALECTS)('concurrent sends on %s', (dialect) => {
         defaultReply: (req) => {
           const last = req.body.messages?.at(-1);
           if (last?.role === 'user') {
-            return { toolCalls: [{ name: 'memory_insert', arguments: { label: 'human', new_string: `fact ${lastUserText(req)}` } }] };
+            return {
+              toolCalls: [
+                {
+                  name: 'memory_insert',
+                  arguments: { label: 'human', new_string: `fact ${lastUserText(req)}` },
+                },
+              ],
+            };
           }
           return { content: 'saved' };
         },
@@ -60,7 +69,9 @@ describe.each(DIALECTS)('concurrent sends on %s', (dialect) => {
     });
     const convs = await Promise.all(Array.from({ length: 6 }, () => t.core.conversations.create(ctx, agent)));
     await Promise.all(
-      convs.map((c, i) => t.core.messages.send(ctx, { agent, conversationId: c.id, messages: [{ content: `c${i}` }] })),
+      convs.map((c, i) =>
+        t.core.messages.send(ctx, { agent, conversationId: c.id, messages: [{ content: `c${i}` }] }),
+      ),
     );
     const human = (await t.core.blocks.listForAgent(ctx, agent.id)).find((b) => b.label === 'human')!;
     for (let i = 0; i < 6; i++) expect(human.value).toContain(`fact c${i}`);
@@ -68,7 +79,9 @@ describe.each(DIALECTS)('concurrent sends on %s', (dialect) => {
   });
 
   it('cancels a run mid-flight and leaves a well-formed history', async () => {
-    await using t = await createTestCore(dialect, { llm: { defaultReply: { content: 'late', delayMs: 3000 } } });
+    await using t = await createTestCore(dialect, {
+      llm: { defaultReply: { content: 'late', delayMs: 3000 } },
+    });
     const { agent } = await t.core.agents.create(ctx, { name: 'cancel-me', model: 'gpt-4o-mini' });
     const handle = await t.core.messages.start(ctx, { agent, messages: [{ content: 'long task' }] });
     await t.llm.waitForRequests(1, 5000, '/v1/chat/completions');

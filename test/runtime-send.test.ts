@@ -41,7 +41,10 @@ describe.each(DIALECTS)('agent runtime on %s', (dialect) => {
     expect(system.role).toBe('system');
     expect(String(system.content)).toContain('<persona>');
     expect(String(system.content)).toContain('I am Sam.');
-    const history = await t.core.store.messages.list(ctx.org, { conversationId: r.conversationId, limit: 10 });
+    const history = await t.core.store.messages.list(ctx.org, {
+      conversationId: r.conversationId,
+      limit: 10,
+    });
     expect(history.map((m) => m.role)).toEqual(['system', 'user', 'assistant']);
   });
 
@@ -71,12 +74,21 @@ describe.each(DIALECTS)('agent runtime on %s', (dialect) => {
   });
 
   it('returns tool errors to the model: read-only blocks, limits and malformed JSON', async () => {
-    const ro = await t.core.blocks.create(ctx, { label: 'rules', value: 'fixed', read_only: true, limit: 100 });
+    const ro = await t.core.blocks.create(ctx, {
+      label: 'rules',
+      value: 'fixed',
+      read_only: true,
+      limit: 100,
+    });
     await t.core.blocks.attach(ctx, agent.id, ro.id);
     const small = await t.core.blocks.create(ctx, { label: 'notes', value: '', limit: 20 });
     await t.core.blocks.attach(ctx, agent.id, small.id);
     t.llm.script([
-      { toolCalls: [{ name: 'memory_replace', arguments: { label: 'rules', old_string: 'fixed', new_string: 'x' } }] },
+      {
+        toolCalls: [
+          { name: 'memory_replace', arguments: { label: 'rules', old_string: 'fixed', new_string: 'x' } },
+        ],
+      },
       { toolCalls: [{ name: 'memory_insert', arguments: '{"label": "human", "new_string": ' }] },
       { toolCalls: [{ name: 'memory_insert', arguments: { label: 'notes', new_string: 'y'.repeat(30) } }] },
       { content: 'done' },
@@ -108,7 +120,14 @@ describe.each(DIALECTS)('agent runtime on %s', (dialect) => {
       memory_blocks: [{ label: 'human', value: '' }],
     });
     t.llm.script([
-      { toolCalls: [{ name: 'memory_insert', arguments: { label: 'human', new_string: 'likes tea', request_heartbeat: true } }] },
+      {
+        toolCalls: [
+          {
+            name: 'memory_insert',
+            arguments: { label: 'human', new_string: 'likes tea', request_heartbeat: true },
+          },
+        ],
+      },
       { toolCalls: [{ name: 'send_message', arguments: { message: 'Noted: tea.' } }] },
     ]);
     const r = await t.core.messages.send(ctx, { agent: v2, messages: [{ content: 'I like tea' }] });
@@ -121,7 +140,10 @@ describe.each(DIALECTS)('agent runtime on %s', (dialect) => {
 
   it('keeps conversations separate while they share memory', async () => {
     const other = await t.core.conversations.create(ctx, agent);
-    t.llm.script([(req) => ({ content: `echo:${lastUserText(req)}` }), (req) => ({ content: `echo:${lastUserText(req)}` })]);
+    t.llm.script([
+      (req) => ({ content: `echo:${lastUserText(req)}` }),
+      (req) => ({ content: `echo:${lastUserText(req)}` }),
+    ]);
     await t.core.messages.send(ctx, { agent, messages: [{ content: 'in default' }] });
     await t.core.messages.send(ctx, { agent, conversationId: other.id, messages: [{ content: 'in other' }] });
     const req = t.llm.chatRequests.at(-1)!.body;
@@ -130,8 +152,13 @@ describe.each(DIALECTS)('agent runtime on %s', (dialect) => {
   });
 
   it('fails at once with a clear message when the model has no provider', async () => {
-    const { agent: a } = await t.core.agents.create(ctx, { name: 'claude-agent', model: 'anthropic/claude-3-5-haiku' });
-    await expect(t.core.messages.send(ctx, { agent: a, messages: [{ content: 'hi' }] })).rejects.toThrow(/ANTHROPIC_API_KEY/);
+    const { agent: a } = await t.core.agents.create(ctx, {
+      name: 'claude-agent',
+      model: 'anthropic/claude-3-5-haiku',
+    });
+    await expect(t.core.messages.send(ctx, { agent: a, messages: [{ content: 'hi' }] })).rejects.toThrow(
+      /ANTHROPIC_API_KEY/,
+    );
   });
 
   it('turns a provider error into a failed run and an API error', async () => {

@@ -792,7 +792,13 @@ describe.each(DIALECTS)('store conformance (%s)', (dialect) => {
       await store.runs.addStep(s1);
       await store.runs.addStep(s2);
       const usage = { prompt_tokens: 250, completion_tokens: 25, total_tokens: 275, step_count: 2 };
-      await store.runs.transition(org, run.id, 'completed', { stop_reason: 'end_turn', usage }, s2.created_at);
+      await store.runs.transition(
+        org,
+        run.id,
+        'completed',
+        { stop_reason: 'end_turn', usage },
+        s2.created_at,
+      );
       expect(await store.runs.get(org, run.id)).toMatchObject({ ...usage, updated_at: s2.created_at });
       expect(await store.runs.listSteps(org, run.id)).toEqual([s1, s2]);
     });

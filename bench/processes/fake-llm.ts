@@ -4,6 +4,9 @@
  */
 import { startFakeLlm } from '../../test/support/fake-llm.js';
 
-const llm = await startFakeLlm({ record: false, defaultReply: { content: 'Hello! How can I help you today?' } });
+const llm = await startFakeLlm({
+  record: false,
+  defaultReply: { content: 'Hello! How can I help you today?' },
+});
 process.stdout.write(`${JSON.stringify({ url: llm.url })}\n`);
 process.on('SIGTERM', () => void llm.close().then(() => process.exit(0)));

@@ -19,7 +19,11 @@ const server = createServer(async (req, res) => {
     method: 'POST',
     path: `${modelUrl.pathname}/chat/completions`,
     headers: { 'content-type': 'application/json', authorization: 'Bearer bench' },
-    body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: body.message ?? '' }], stream: body.stream === true }),
+    body: JSON.stringify({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: body.message ?? '' }],
+      stream: body.stream === true,
+    }),
   });
   if (!body.stream) {
     const json = (await upstream.body.json()) as { choices: { message: { content: string } }[] };
@@ -37,7 +41,8 @@ const server = createServer(async (req, res) => {
       const line = buffer.slice(0, i).replace(/^data: /, '');
       buffer = buffer.slice(i + 2);
       if (line !== '[DONE]') {
-        const delta = (JSON.parse(line) as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta?.content;
+        const delta = (JSON.parse(line) as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta
+          ?.content;
         if (delta) res.write(`${JSON.stringify({ content: delta })}\n`);
       }
       i = buffer.indexOf('\n\n');
@@ -47,6 +52,8 @@ const server = createServer(async (req, res) => {
 });
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })}\n`,
+  );
 });
 process.on('SIGTERM', () => process.exit(0));

@@ -7,7 +7,10 @@
 import { createRequire } from 'node:module';
 import type { FastifyServerOptions } from 'fastify';
 
-type Compiled = ((this: unknown, data: unknown, ctx?: unknown) => unknown) & { errors?: unknown; schemaEnv?: unknown };
+type Compiled = ((this: unknown, data: unknown, ctx?: unknown) => unknown) & {
+  errors?: unknown;
+  schemaEnv?: unknown;
+};
 type RouteCompiler = (route: unknown) => Compiled;
 type CompilerFactory = (externalSchemas: unknown, options: unknown) => RouteCompiler;
 

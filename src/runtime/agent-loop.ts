@@ -14,21 +14,29 @@ import { isLettaError, LettaError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { RequestContext } from '../services/context.js';
 import { compileSystemText } from '../services/conversation-service.js';
-import type { AgentRecord, BlockRecord, ConversationRecord, MessageRecord, NewMessage, RunRecord, ToolRecord } from '../store/records.js';
+import type {
+  AgentRecord,
+  BlockRecord,
+  ConversationRecord,
+  MessageRecord,
+  NewMessage,
+  RunRecord,
+  ToolRecord,
+} from '../store/records.js';
 import { nowIso } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { toChatMessages } from './chat-context.js';
 import { needsCompaction, planCompaction, summarize, summaryText } from './compaction.js';
+import { ContextCache } from './context-cache.js';
 import { type LettaMessage, toLettaMessages } from './letta-messages.js';
 import { isAbortError, isContextOverflowError } from './llm/index.js';
 import type { ChatRequest, ChatResult, ResolvedModel, ToolDefinition } from './llm/types.js';
 import { memoryFingerprint } from './memory.js';
 import type { RunChannel } from './run-channel.js';
-import { ContextCache } from './context-cache.js';
 import { emptyUsage, type StopReason, type Usage } from './stop-reasons.js';
 import { countTokens } from './tokens.js';
-import { type ArchivalTools, executeTool } from './tools/execute-tool.js';
 import { TERMINAL_TOOLS } from './tools/builtin-tools.js';
+import { type ArchivalTools, executeTool } from './tools/execute-tool.js';
 
 export interface LoopInput {
   ctx: RequestContext;
@@ -76,7 +84,8 @@ export class AgentLoop {
       store.tools.listForAgent(ctx.org, agent.id),
     ]);
     let context =
-      this.cache.get(conv.id, conv.in_context_message_ids) ?? (await store.messages.getMany(ctx.org, conv.in_context_message_ids));
+      this.cache.get(conv.id, conv.in_context_message_ids) ??
+      (await store.messages.getMany(ctx.org, conv.in_context_message_ids));
     context = await this.refreshSystem(ctx, agent, conv, blocks, context, false);
 
     // 1. The user's messages are stored before the model is called.
@@ -94,7 +103,12 @@ export class AgentLoop {
     const started = await store.transaction(async (tx) => {
       if (!(await tx.runs.transition(ctx.org, run.id, 'running', {}, now))) return false;
       await tx.messages.insertMany(userMessages);
-      await tx.conversations.setContext(ctx.org, conv.id, [...context.map((m) => m.id), ...userMessages.map((m) => m.id)], now);
+      await tx.conversations.setContext(
+        ctx.org,
+        conv.id,
+        [...context.map((m) => m.id), ...userMessages.map((m) => m.id)],
+        now,
+      );
       return true;
     });
     if (!started) return { stopReason: 'cancelled', messages: turn, usage };
@@ -111,7 +125,8 @@ export class AgentLoop {
 
     for (let step = 0; step < input.maxSteps; step++) {
       if (input.signal.aborted) return { stopReason: 'cancelled', messages: turn, usage };
-      if (step > 0 && (await this.cancelledElsewhere(ctx, run.id))) return { stopReason: 'cancelled', messages: turn, usage };
+      if (step > 0 && (await this.cancelledElsewhere(ctx, run.id)))
+        return { stopReason: 'cancelled', messages: turn, usage };
 
       const used = context.reduce((n, m) => n + m.tokens, 0) + toolTokens;
       if (needsCompaction(used, window)) {
@@ -126,7 +141,8 @@ export class AgentLoop {
         try {
           result = await this.callModel(input, context, toolDefs, assistantId, stepId);
         } catch (err) {
-          if (isAbortError(err) || input.signal.aborted) return { stopReason: 'cancelled', messages: turn, usage };
+          if (isAbortError(err) || input.signal.aborted)
+            return { stopReason: 'cancelled', messages: turn, usage };
           // The provider's tokenizer disagrees with ours: compact harder and retry (as Letta, 3 times).
           if (isContextOverflowError(err) && attempt < 3) {
             const shrunk = await this.compact(input, context, toolTokens, window, 0.5 + attempt * 0.2);
@@ -136,7 +152,9 @@ export class AgentLoop {
               continue;
             }
           }
-          const error = isLettaError(err) ? err : new LettaError('LLM_ERROR', `model call failed: ${(err as Error).message}`, { cause: err });
+          const error = isLettaError(err)
+            ? err
+            : new LettaError('LLM_ERROR', `model call failed: ${(err as Error).message}`, { cause: err });
           return { stopReason: 'llm_api_error', messages: turn, usage, error };
         }
       }
@@ -149,7 +167,10 @@ export class AgentLoop {
       // 2. Run the tools the model asked for.
       const at = nowIso();
       const base = { ...blank(ctx, agent, conv, run, at), step_id: stepId };
-      const toolCalls = result.toolCalls.map((c) => ({ ...c, id: c.id || `call_${newId('step').slice(5, 29)}` }));
+      const toolCalls = result.toolCalls.map((c) => ({
+        ...c,
+        id: c.id || `call_${newId('step').slice(5, 29)}`,
+      }));
       const assistant: NewMessage = {
         ...base,
         id: assistantId,
@@ -166,8 +187,17 @@ export class AgentLoop {
       let terminal = false;
       for (const call of toolCalls) {
         const outcome = attached.has(call.name)
-          ? await executeTool({ ctx, store, agent, conversation: conv, archival: this.archival }, call, limits.get(call.name) ?? 50_000)
-          : { status: 'error' as const, content: `Error: tool '${call.name}' is not attached to this agent`, memoryChanged: false, requestHeartbeat: false };
+          ? await executeTool(
+              { ctx, store, agent, conversation: conv, archival: this.archival },
+              call,
+              limits.get(call.name) ?? 50_000,
+            )
+          : {
+              status: 'error' as const,
+              content: `Error: tool '${call.name}' is not attached to this agent`,
+              memoryChanged: false,
+              requestHeartbeat: false,
+            };
         memoryChanged ||= outcome.memoryChanged;
         heartbeat ||= outcome.requestHeartbeat;
         failed ||= outcome.status === 'error';
@@ -206,7 +236,12 @@ export class AgentLoop {
           const fresh = await tx.blocks.listForAgent(ctx.org, agent.id);
           nextContext = await this.refreshSystem(ctx, agent, conv, fresh, nextContext, true, tx);
         }
-        await tx.conversations.setContext(ctx.org, conv.id, nextContext.map((m) => m.id), at);
+        await tx.conversations.setContext(
+          ctx.org,
+          conv.id,
+          nextContext.map((m) => m.id),
+          at,
+        );
       });
       context = nextContext;
       this.cache.set(conv.id, context);
@@ -235,7 +270,9 @@ export class AgentLoop {
       model: input.model.model,
       messages: toChatMessages(context),
       signal: input.signal,
-      ...(tools.length > 0 ? { tools, toolChoice: input.agent.agent_type === 'memgpt_v2_agent' ? 'required' : 'auto' } : {}),
+      ...(tools.length > 0
+        ? { tools, toolChoice: input.agent.agent_type === 'memgpt_v2_agent' ? 'required' : 'auto' }
+        : {}),
       ...(typeof settings.temperature === 'number' ? { temperature: settings.temperature } : {}),
       ...(typeof settings.max_output_tokens === 'number' ? { maxTokens: settings.max_output_tokens } : {}),
     };
@@ -249,7 +286,12 @@ export class AgentLoop {
           input.channel.delta({ ...base, message_type: 'assistant_message', content: ev.delta });
           break;
         case 'reasoning':
-          input.channel.delta({ ...base, message_type: 'reasoning_message', reasoning: ev.delta, source: 'reasoner_model' });
+          input.channel.delta({
+            ...base,
+            message_type: 'reasoning_message',
+            reasoning: ev.delta,
+            source: 'reasoner_model',
+          });
           break;
         case 'tool_call_delta': {
           const c = calls.get(ev.index) ?? { id: ev.id ?? '', name: ev.name ?? '' };
@@ -258,7 +300,12 @@ export class AgentLoop {
           calls.set(ev.index, c);
           if (c.name === 'send_message') break;
           const tool_call = { name: ev.name ?? null, arguments: ev.argumentsDelta ?? '', tool_call_id: c.id };
-          input.channel.delta({ ...base, message_type: 'tool_call_message', tool_call, tool_calls: [tool_call] });
+          input.channel.delta({
+            ...base,
+            message_type: 'tool_call_message',
+            tool_call,
+            tool_calls: [tool_call],
+          });
           break;
         }
         case 'done':
@@ -271,7 +318,8 @@ export class AgentLoop {
     for (const c of final.toolCalls) {
       if (c.name !== 'send_message') continue;
       const text = toLettaMessages({ role: 'assistant', tool_calls: [c] } as MessageRecord)[0]?.content;
-      if (typeof text === 'string') input.channel.delta({ ...base, message_type: 'assistant_message', content: text });
+      if (typeof text === 'string')
+        input.channel.delta({ ...base, message_type: 'assistant_message', content: text });
     }
     return final;
   }
@@ -288,7 +336,7 @@ export class AgentLoop {
   ): Promise<MessageRecord[]> {
     const fingerprint = memoryFingerprint(agent.system, blocks);
     const system = context[0];
-    if (!system || system.role !== 'system') return context;
+    if (system?.role !== 'system') return context;
     if (!force && fingerprint === conv.memory_fingerprint) return context;
     const recall = await tx.messages.count(ctx.org, { conversationId: conv.id });
     const content = compileSystemText(agent, conv, blocks, recall, new Date(), { count: 0, tags: [] });
@@ -330,7 +378,12 @@ export class AgentLoop {
     const next = [system, { ...message, seq: 0 } as MessageRecord, ...plan.kept];
     await this.store.transaction(async (tx) => {
       await tx.messages.insertMany([message]);
-      await tx.conversations.setContext(input.ctx.org, input.conversation.id, next.map((m) => m.id), at);
+      await tx.conversations.setContext(
+        input.ctx.org,
+        input.conversation.id,
+        next.map((m) => m.id),
+        at,
+      );
     });
     return next;
   }
@@ -372,7 +425,10 @@ function toolDefinitions(agent: AgentRecord, tools: ToolRecord[]): ToolDefinitio
         ...parameters,
         properties: {
           ...(parameters.properties ?? {}),
-          request_heartbeat: { type: 'boolean', description: 'Request another step after this tool returns.' },
+          request_heartbeat: {
+            type: 'boolean',
+            description: 'Request another step after this tool returns.',
+          },
         },
         required: [...(parameters.required ?? []), 'request_heartbeat'],
       },
@@ -380,13 +436,24 @@ function toolDefinitions(agent: AgentRecord, tools: ToolRecord[]): ToolDefinitio
   });
 }
 
-function usageOf(result: ChatResult, context: MessageRecord[], toolTokens: number): { prompt: number; completion: number } {
-  if (result.usage.totalTokens > 0) return { prompt: result.usage.promptTokens, completion: result.usage.completionTokens };
+function usageOf(
+  result: ChatResult,
+  context: MessageRecord[],
+  toolTokens: number,
+): { prompt: number; completion: number } {
+  if (result.usage.totalTokens > 0)
+    return { prompt: result.usage.promptTokens, completion: result.usage.completionTokens };
   const prompt = context.reduce((n, m) => n + m.tokens, 0) + toolTokens;
   return { prompt, completion: countTokens((result.content ?? '') + JSON.stringify(result.toolCalls)) };
 }
 
-function blank(ctx: RequestContext, agent: AgentRecord, conv: ConversationRecord, run: RunRecord, at: string): Omit<NewMessage, 'id' | 'role'> {
+function blank(
+  ctx: RequestContext,
+  agent: AgentRecord,
+  conv: ConversationRecord,
+  run: RunRecord,
+  at: string,
+): Omit<NewMessage, 'id' | 'role'> {
   return {
     organization_id: ctx.org,
     agent_id: agent.id,

@@ -20,17 +20,30 @@ export function toChatMessages(records: readonly MessageRecord[]): ChatMessage[]
         out.push({ role: 'system', content: m.content ?? '' });
         break;
       case 'user':
-        out.push(m.name ? { role: 'user', content: m.content ?? '', name: m.name } : { role: 'user', content: m.content ?? '' });
+        out.push(
+          m.name
+            ? { role: 'user', content: m.content ?? '', name: m.name }
+            : { role: 'user', content: m.content ?? '' },
+        );
         break;
       case 'assistant': {
         const calls: ToolCall[] = (m.tool_calls ?? []).filter((c) => returned.has(c.id));
         if (!m.content && calls.length === 0) break;
-        out.push({ role: 'assistant', content: m.content, ...(calls.length > 0 ? { toolCalls: calls } : {}) });
+        out.push({
+          role: 'assistant',
+          content: m.content,
+          ...(calls.length > 0 ? { toolCalls: calls } : {}),
+        });
         break;
       }
       case 'tool':
         if (m.tool_call_id && called.has(m.tool_call_id)) {
-          out.push({ role: 'tool', toolCallId: m.tool_call_id, name: m.name ?? '', content: m.content ?? '' });
+          out.push({
+            role: 'tool',
+            toolCallId: m.tool_call_id,
+            name: m.name ?? '',
+            content: m.content ?? '',
+          });
         }
         break;
     }

@@ -115,7 +115,12 @@ export class ConversationGate {
   ): Promise<ConversationRecord> {
     let delay = 5;
     for (;;) {
-      const claimed = await this.store.claims.claim(conversationId, runId, new Date().toISOString(), leaseUntil());
+      const claimed = await this.store.claims.claim(
+        conversationId,
+        runId,
+        new Date().toISOString(),
+        leaseUntil(),
+      );
       if (claimed) return claimed;
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
       if (Date.now() + delay > deadline) {
@@ -136,7 +141,12 @@ function leaseUntil(): string {
   return new Date(Date.now() + LEASE_MS).toISOString();
 }
 
-async function waitFor(p: Promise<void>, deadline: number, signal: AbortSignal | undefined, id: string): Promise<void> {
+async function waitFor(
+  p: Promise<void>,
+  deadline: number,
+  signal: AbortSignal | undefined,
+  id: string,
+): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(busy(id, null)), Math.max(deadline - Date.now(), 0));

@@ -25,7 +25,13 @@ export function toLettaMessages(m: MessageRecord): LettaMessage[] {
       return [{ ...base(0, 'system_message'), content: m.content ?? '' }];
     case 'user': {
       if (m.metadata.kind === 'summary') {
-        return [{ ...base(0, 'summary_message'), summary: m.content ?? '', compaction_stats: m.metadata.stats ?? null }];
+        return [
+          {
+            ...base(0, 'summary_message'),
+            summary: m.content ?? '',
+            compaction_stats: m.metadata.stats ?? null,
+          },
+        ];
       }
       return [{ ...base(0, 'user_message'), content: m.content ?? '' }];
     }
@@ -33,7 +39,12 @@ export function toLettaMessages(m: MessageRecord): LettaMessage[] {
       const out: LettaMessage[] = [];
       let part = 0;
       if (m.reasoning) {
-        out.push({ ...base(part++, 'reasoning_message'), reasoning: m.reasoning, source: 'reasoner_model', signature: null });
+        out.push({
+          ...base(part++, 'reasoning_message'),
+          reasoning: m.reasoning,
+          source: 'reasoner_model',
+          signature: null,
+        });
       }
       if (m.content) out.push({ ...base(part++, 'assistant_message'), content: m.content });
       for (const call of m.tool_calls ?? []) {

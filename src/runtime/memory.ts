@@ -35,11 +35,16 @@ export function compileMemory(blocks: BlockRecord[], meta: MemoryMetadata): stri
   parts.push(`- AGENT_ID: ${meta.agentId}`);
   parts.push(`- CONVERSATION_ID: ${meta.conversationId}`);
   parts.push(`- System prompt last recompiled: ${formatDate(meta.now)}`);
-  parts.push(`- ${meta.recallCount} previous messages between you and the user are stored in recall memory (use tools to access them)`);
+  parts.push(
+    `- ${meta.recallCount} previous messages between you and the user are stored in recall memory (use tools to access them)`,
+  );
   if (meta.archivalCount > 0) {
-    parts.push(`- ${meta.archivalCount} total memories you created are stored in archival memory (use tools to access them)`);
+    parts.push(
+      `- ${meta.archivalCount} total memories you created are stored in archival memory (use tools to access them)`,
+    );
   }
-  if (meta.archivalTags.length > 0) parts.push(`- Available archival memory tags: ${meta.archivalTags.join(', ')}`);
+  if (meta.archivalTags.length > 0)
+    parts.push(`- Available archival memory tags: ${meta.archivalTags.join(', ')}`);
   parts.push('</memory_metadata>');
   return parts.join('\n');
 }

@@ -11,7 +11,12 @@ export type StopReason =
   | 'error'
   | 'cancelled';
 
-const COMPLETED: ReadonlySet<StopReason> = new Set(['end_turn', 'max_steps', 'tool_rule', 'max_tokens_exceeded']);
+const COMPLETED: ReadonlySet<StopReason> = new Set([
+  'end_turn',
+  'max_steps',
+  'tool_rule',
+  'max_tokens_exceeded',
+]);
 
 export function runStatusFor(reason: StopReason): 'completed' | 'failed' | 'cancelled' {
   if (reason === 'cancelled') return 'cancelled';

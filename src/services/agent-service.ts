@@ -4,10 +4,10 @@
  */
 import { LettaError } from '../errors.js';
 import { newId } from '../ids.js';
-import { type BuiltinTool, defaultToolNames } from '../runtime/tools/builtin-tools.js';
 import { AGENT_TYPES, type AgentType, defaultSystemPrompt } from '../runtime/prompts.js';
+import { type BuiltinTool, defaultToolNames } from '../runtime/tools/builtin-tools.js';
 import type { AgentPatch } from '../store/agent-repository.js';
-import type { AgentRecord, BlockRecord, JsonObject, Json, PageQuery, ToolRecord } from '../store/records.js';
+import type { AgentRecord, BlockRecord, Json, JsonObject, PageQuery, ToolRecord } from '../store/records.js';
 import { nowIso } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { BlockService, NewBlockInput } from './block-service.js';
@@ -91,7 +91,10 @@ export class AgentService {
       created_at: now,
       updated_at: now,
     };
-    const toolNames = [...(input.include_base_tools === false ? [] : defaultToolNames(type)), ...(input.tools ?? [])];
+    const toolNames = [
+      ...(input.include_base_tools === false ? [] : defaultToolNames(type)),
+      ...(input.tools ?? []),
+    ];
     return this.store.transaction(async (tx) => {
       if (await tx.agents.find(ctx.org, name)) {
         throw new LettaError('AGENT_NAME_TAKEN', `An agent named '${name}' already exists`);
@@ -152,7 +155,9 @@ export class AgentService {
       }
     }
     if (patch.model) patch.model = this.defaults.normalizeModel(patch.model);
-    await this.store.agents.update(ctx.org, agent.id, patch, nowIso()).catch((err: unknown) => rethrowUnique(err, patch.name ?? ''));
+    await this.store.agents
+      .update(ctx.org, agent.id, patch, nowIso())
+      .catch((err: unknown) => rethrowUnique(err, patch.name ?? ''));
     return this.get(ctx, agent.id);
   }
 

@@ -26,11 +26,17 @@ export class BlockService {
   /** A new block record (not yet stored), validated. */
   build(ctx: RequestContext, input: NewBlockInput, now = nowIso()): BlockRecord {
     if (!LABEL_RE.test(input.label)) {
-      throw new LettaError('VALIDATION_ERROR', `block label '${input.label}' is invalid: use letters, digits, _ and -`);
+      throw new LettaError(
+        'VALIDATION_ERROR',
+        `block label '${input.label}' is invalid: use letters, digits, _ and -`,
+      );
     }
     const limit = input.limit ?? Math.max(DEFAULT_BLOCK_LIMIT, input.value.length);
     if (input.value.length > limit) {
-      throw new LettaError('VALIDATION_ERROR', `block '${input.label}' value exceeds its limit of ${limit} characters`);
+      throw new LettaError(
+        'VALIDATION_ERROR',
+        `block '${input.label}' value exceeds its limit of ${limit} characters`,
+      );
     }
     return {
       id: newId('block'),
@@ -71,7 +77,8 @@ export class BlockService {
   async getByLabel(ctx: RequestContext, agentId: string, label: string): Promise<BlockRecord> {
     const blocks = await this.store.blocks.listForAgent(ctx.org, agentId);
     const block = blocks.find((b) => b.label === label);
-    if (!block) throw new LettaError('BLOCK_NOT_FOUND', `Block with label '${label}' not found on agent ${agentId}`);
+    if (!block)
+      throw new LettaError('BLOCK_NOT_FOUND', `Block with label '${label}' not found on agent ${agentId}`);
     return block;
   }
 
@@ -83,14 +90,18 @@ export class BlockService {
     const value = patch.value ?? block.value;
     const limit = patch.limit ?? block.limit;
     if (value.length > limit) {
-      throw new LettaError('VALIDATION_ERROR', `block value (${value.length} chars) exceeds its limit of ${limit}`);
+      throw new LettaError(
+        'VALIDATION_ERROR',
+        `block value (${value.length} chars) exceeds its limit of ${limit}`,
+      );
     }
     await this.store.blocks.update(ctx.org, id, patch, nowIso());
     return this.get(ctx, id);
   }
 
   async delete(ctx: RequestContext, id: string): Promise<void> {
-    if (!(await this.store.blocks.delete(ctx.org, id))) throw new LettaError('BLOCK_NOT_FOUND', `Block '${id}' not found`);
+    if (!(await this.store.blocks.delete(ctx.org, id)))
+      throw new LettaError('BLOCK_NOT_FOUND', `Block '${id}' not found`);
   }
 
   async attach(ctx: RequestContext, agentId: string, blockId: string): Promise<void> {

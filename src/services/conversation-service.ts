@@ -6,7 +6,13 @@ import { LettaError } from '../errors.js';
 import { isId, newId } from '../ids.js';
 import { compileMemory, compileSystemPrompt, memoryFingerprint } from '../runtime/memory.js';
 import { countTokens } from '../runtime/tokens.js';
-import type { AgentRecord, BlockRecord, ConversationRecord, NewMessage, PageQuery } from '../store/records.js';
+import type {
+  AgentRecord,
+  BlockRecord,
+  ConversationRecord,
+  NewMessage,
+  PageQuery,
+} from '../store/records.js';
 import { nowIso } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { RequestContext } from './context.js';
@@ -45,7 +51,11 @@ export class ConversationService {
     return conv;
   }
 
-  async create(ctx: RequestContext, agent: AgentRecord, summary?: string | null): Promise<ConversationRecord> {
+  async create(
+    ctx: RequestContext,
+    agent: AgentRecord,
+    summary?: string | null,
+  ): Promise<ConversationRecord> {
     return this.store.transaction(async (tx) => {
       const blocks = await tx.blocks.listForAgent(ctx.org, agent.id);
       return this.createWithin(tx, ctx, agent, blocks, { isDefault: false, summary: summary ?? null });
@@ -59,14 +69,16 @@ export class ConversationService {
   async resolve(ctx: RequestContext, agent: AgentRecord, id?: string | null): Promise<ConversationRecord> {
     if (id === undefined || id === null || id === 'default' || id === agent.id) {
       const conv = await this.store.conversations.getDefault(ctx.org, agent.id);
-      if (!conv) throw new LettaError('CONVERSATION_NOT_FOUND', `Agent '${agent.name}' has no default conversation`);
+      if (!conv)
+        throw new LettaError('CONVERSATION_NOT_FOUND', `Agent '${agent.name}' has no default conversation`);
       return conv;
     }
     return this.get(ctx, id, agent.id);
   }
 
   async get(ctx: RequestContext, id: string, agentId?: string): Promise<ConversationRecord> {
-    if (!isId('conv', id)) throw new LettaError('INVALID_ID', `'${id}' is not a valid conversation id (conv-<uuid4>)`);
+    if (!isId('conv', id))
+      throw new LettaError('INVALID_ID', `'${id}' is not a valid conversation id (conv-<uuid4>)`);
     const conv = await this.store.conversations.get(ctx.org, id);
     if (!conv || (agentId !== undefined && conv.agent_id !== agentId)) {
       throw new LettaError('CONVERSATION_NOT_FOUND', `Conversation '${id}' not found`);
@@ -81,7 +93,11 @@ export class ConversationService {
     return this.store.conversations.list(ctx.org, query);
   }
 
-  async update(ctx: RequestContext, id: string, patch: { summary?: string | null }): Promise<ConversationRecord> {
+  async update(
+    ctx: RequestContext,
+    id: string,
+    patch: { summary?: string | null },
+  ): Promise<ConversationRecord> {
     await this.get(ctx, id);
     await this.store.conversations.update(ctx.org, id, patch, nowIso());
     return this.get(ctx, id);
@@ -101,7 +117,8 @@ export class ConversationService {
   /** Soft delete (as Letta): the conversation is archived and leaves listings. */
   async archive(ctx: RequestContext, id: string): Promise<ConversationRecord> {
     const conv = await this.get(ctx, id);
-    if (conv.is_default) throw new LettaError('BAD_REQUEST', "An agent's default conversation cannot be deleted");
+    if (conv.is_default)
+      throw new LettaError('BAD_REQUEST', "An agent's default conversation cannot be deleted");
     await this.store.conversations.update(ctx.org, id, { archived: true }, nowIso());
     return { ...conv, archived: true };
   }

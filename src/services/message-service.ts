@@ -78,7 +78,9 @@ export function contextWindowFor(agent: AgentRecord, model: ResolvedModel, fallb
 
 /** The in-process queue key: the conversation id, or the agent's default conversation. */
 function queueKey(agent: AgentRecord, conversationId: string | null | undefined): string {
-  return conversationId && conversationId !== 'default' && conversationId !== agent.id ? conversationId : `default:${agent.id}`;
+  return conversationId && conversationId !== 'default' && conversationId !== agent.id
+    ? conversationId
+    : `default:${agent.id}`;
 }
 
 export class MessageService {
@@ -102,7 +104,8 @@ export class MessageService {
    */
   async start(ctx: RequestContext, input: SendInput): Promise<RunHandle> {
     const { agent } = input;
-    if (input.messages.length === 0) throw new LettaError('VALIDATION_ERROR', 'at least one message is required');
+    if (input.messages.length === 0)
+      throw new LettaError('VALIDATION_ERROR', 'at least one message is required');
     const model = this.resolveModel(agent);
     // The queue place is taken before any await, so concurrent sends keep their arrival order.
     const ticket = this.deps.gate.enqueue(queueKey(agent, input.conversationId));
@@ -114,7 +117,12 @@ export class MessageService {
     }
   }
 
-  private async startQueued(ctx: RequestContext, input: SendInput, model: ResolvedModel, ticket: Ticket): Promise<RunHandle> {
+  private async startQueued(
+    ctx: RequestContext,
+    input: SendInput,
+    model: ResolvedModel,
+    ticket: Ticket,
+  ): Promise<RunHandle> {
     const { agent } = input;
     const conversation = await this.deps.conversations.resolve(ctx, agent, input.conversationId);
     const now = nowIso();
@@ -144,7 +152,12 @@ export class MessageService {
     let claim: Claim | undefined;
     if (!input.background) {
       try {
-        claim = await ticket.acquire(conversation.id, run.id, this.deps.conversationWaitMs, controller.signal);
+        claim = await ticket.acquire(
+          conversation.id,
+          run.id,
+          this.deps.conversationWaitMs,
+          controller.signal,
+        );
       } catch (err) {
         await this.finish(ctx, run, 'error', undefined, { error: String((err as Error).message) });
         this.controllers.delete(run.id);
@@ -174,7 +187,12 @@ export class MessageService {
     let usage: Usage = { completion_tokens: 0, prompt_tokens: 0, total_tokens: 0, step_count: 0 };
     let error: LettaError | undefined;
     try {
-      claim ??= await ticket!.acquire(conversation.id, run.id, this.deps.conversationWaitMs, controller.signal);
+      claim ??= await ticket!.acquire(
+        conversation.id,
+        run.id,
+        this.deps.conversationWaitMs,
+        controller.signal,
+      );
       {
         const result = await this.loop.run({
           ctx,
@@ -211,8 +229,18 @@ export class MessageService {
     ];
     // Events are kept for resume only when someone streamed the run or it runs in the background.
     const keep = run.background || channel.subscribed ? events : [];
-    const final = await this.finish(ctx, run, stopReason, usage, error ? { error: error.message, code: error.code } : undefined, keep, claim?.release);
-    await claim?.release().catch((err: unknown) => this.deps.log.error({ err }, 'could not release conversation'));
+    const final = await this.finish(
+      ctx,
+      run,
+      stopReason,
+      usage,
+      error ? { error: error.message, code: error.code } : undefined,
+      keep,
+      claim?.release,
+    );
+    await claim
+      ?.release()
+      .catch((err: unknown) => this.deps.log.error({ err }, 'could not release conversation'));
     for (const e of tail) channel.publish(e);
     this.deps.channels.close(run.id);
     this.controllers.delete(run.id);
@@ -246,7 +274,12 @@ export class MessageService {
           ctx.org,
           run.id,
           status,
-          { stop_reason: stopReason, completed_at: at, ...(metadata ? { metadata } : {}), ...(usage ? { usage } : {}) },
+          {
+            stop_reason: stopReason,
+            completed_at: at,
+            ...(metadata ? { metadata } : {}),
+            ...(usage ? { usage } : {}),
+          },
           at,
         );
         // Cancelled elsewhere first: the run keeps that status.
@@ -282,13 +315,24 @@ export class MessageService {
       ? (await Promise.all(runIds.map((id) => this.deps.store.runs.get(ctx.org, id)))).filter(
           (r): r is RunRecord => r !== undefined && r.agent_id === agent.id,
         )
-      : await this.deps.store.runs.list(ctx.org, { agentId: agent.id, statuses: ['created', 'running'], limit: 100 });
+      : await this.deps.store.runs.list(ctx.org, {
+          agentId: agent.id,
+          statuses: ['created', 'running'],
+          limit: 100,
+        });
     const active = runs.filter((r) => r.status === 'created' || r.status === 'running');
-    if (active.length === 0) throw new LettaError('NOTHING_TO_CANCEL', `Agent '${agent.name}' has no active run to cancel`);
+    if (active.length === 0)
+      throw new LettaError('NOTHING_TO_CANCEL', `Agent '${agent.name}' has no active run to cancel`);
     const out: Record<string, string> = {};
     for (const r of active) {
       const at = nowIso();
-      await this.deps.store.runs.transition(ctx.org, r.id, 'cancelled', { stop_reason: 'cancelled', completed_at: at }, at);
+      await this.deps.store.runs.transition(
+        ctx.org,
+        r.id,
+        'cancelled',
+        { stop_reason: 'cancelled', completed_at: at },
+        at,
+      );
       this.controllers.get(r.id)?.abort(new LettaError('CONFLICT', 'run cancelled'));
       out[r.id] = 'cancelled';
     }
@@ -321,7 +365,13 @@ export class MessageService {
       await fetch(run.callback_url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ run_id: run.id, status: run.status, stop_reason: run.stop_reason, completed_at: run.completed_at, metadata: run.metadata }),
+        body: JSON.stringify({
+          run_id: run.id,
+          status: run.status,
+          stop_reason: run.stop_reason,
+          completed_at: run.completed_at,
+          metadata: run.metadata,
+        }),
         signal: AbortSignal.timeout(10_000),
       });
     } catch (err) {

@@ -27,7 +27,11 @@ export class ToolService {
         tool_type: t.toolType,
         source_type: 'python',
         source_code: null,
-        json_schema: { name: t.name, description: t.description, parameters: t.parameters as ToolRecord['json_schema'] },
+        json_schema: {
+          name: t.name,
+          description: t.description,
+          parameters: t.parameters as ToolRecord['json_schema'],
+        },
         tags: ['letta-base'],
         return_char_limit: DEFAULT_RETURN_CHAR_LIMIT,
         created_at: now,
@@ -38,7 +42,12 @@ export class ToolService {
   }
 
   /** Tool rows for names and ids, failing on unknown ones. */
-  async resolveForAgent(store: Store, ctx: RequestContext, names: string[], ids: string[]): Promise<ToolRecord[]> {
+  async resolveForAgent(
+    store: Store,
+    ctx: RequestContext,
+    names: string[],
+    ids: string[],
+  ): Promise<ToolRecord[]> {
     await this.ensureBuiltins(store, ctx.org);
     const unique = [...new Set(names)];
     const byName = await store.tools.findByNames(ctx.org, unique);

@@ -73,7 +73,12 @@ export class AgentRepository {
       if (v === undefined) continue;
       (row as Record<string, unknown>)[k] = JSON_COLUMNS.has(k) ? JSON.stringify(v) : v;
     }
-    await this.db.updateTable('agents').set(row).where('organization_id', '=', org).where('id', '=', id).execute();
+    await this.db
+      .updateTable('agents')
+      .set(row)
+      .where('organization_id', '=', org)
+      .where('id', '=', id)
+      .execute();
   }
 
   async delete(org: string, id: string): Promise<boolean> {

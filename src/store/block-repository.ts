@@ -80,7 +80,12 @@ export class BlockRepository {
       .executeTakeFirst();
     await this.db
       .insertInto('agents_blocks')
-      .values({ agent_id: agentId, block_id: blockId, organization_id: org, position: Number(max?.p ?? -1) + 1 })
+      .values({
+        agent_id: agentId,
+        block_id: blockId,
+        organization_id: org,
+        position: Number(max?.p ?? -1) + 1,
+      })
       .onConflict((oc) => oc.columns(['agent_id', 'block_id']).doNothing())
       .execute();
   }
@@ -112,7 +117,13 @@ export class BlockRepository {
   }
 
   /** Sets the value only if the block is still at `version`; false when someone wrote first. */
-  async compareAndSet(org: string, id: string, version: number, value: string, updatedAt: string): Promise<boolean> {
+  async compareAndSet(
+    org: string,
+    id: string,
+    version: number,
+    value: string,
+    updatedAt: string,
+  ): Promise<boolean> {
     const res = await this.db
       .updateTable('blocks')
       .set({ value, version: version + 1, updated_at: updatedAt })
@@ -134,9 +145,19 @@ export class BlockRepository {
 }
 
 function toRow(b: BlockRecord): BlockTable {
-  return { ...b, read_only: b.read_only ? 1 : 0, metadata: JSON.stringify(b.metadata), tags: JSON.stringify(b.tags) };
+  return {
+    ...b,
+    read_only: b.read_only ? 1 : 0,
+    metadata: JSON.stringify(b.metadata),
+    tags: JSON.stringify(b.tags),
+  };
 }
 
 function fromRow(r: Selectable<BlockTable>): BlockRecord {
-  return { ...r, read_only: r.read_only === 1, metadata: parseJson(r.metadata, {}), tags: parseJson(r.tags, []) };
+  return {
+    ...r,
+    read_only: r.read_only === 1,
+    metadata: parseJson(r.metadata, {}),
+    tags: parseJson(r.tags, []),
+  };
 }

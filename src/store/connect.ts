@@ -33,7 +33,6 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
-
 /** Opens and checks the database; throws a one-line LettaError when it cannot be reached. */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   return options.pgUri ? openPostgres(options.pgUri, options.poolSize ?? 10) : openSqlite(options.sqlitePath);
@@ -47,7 +46,10 @@ async function openSqlite(path: string): Promise<DatabaseHandle> {
   try {
     sqlite = new Driver(path);
   } catch (err) {
-    throw new LettaError('SERVICE_UNAVAILABLE', `cannot open SQLite database ${path}: ${(err as Error).message}`);
+    throw new LettaError(
+      'SERVICE_UNAVAILABLE',
+      `cannot open SQLite database ${path}: ${(err as Error).message}`,
+    );
   }
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
@@ -55,7 +57,9 @@ async function openSqlite(path: string): Promise<DatabaseHandle> {
   sqlite.pragma('busy_timeout = 5000');
   // SQLite's lower() folds ASCII only; PostgreSQL's folds all of Unicode. Search lower()s both
   // sides, so give SQLite JavaScript's folding and the two dialects find the same messages.
-  sqlite.function('lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
+  sqlite.function('lower', { deterministic: true }, (s: unknown) =>
+    typeof s === 'string' ? s.toLowerCase() : s,
+  );
   let vector = false;
   try {
     const sqliteVec = await import('sqlite-vec');
@@ -64,7 +68,10 @@ async function openSqlite(path: string): Promise<DatabaseHandle> {
   } catch {
     vector = false;
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), log: slowQueryLog() });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    log: slowQueryLog(),
+  });
   return {
     db,
     dialect: 'sqlite',
@@ -139,7 +146,9 @@ function slowQueryLog(): ((event: LogEvent) => void) | undefined {
   if (!Number.isFinite(threshold) || threshold <= 0) return undefined;
   return (event) => {
     if (event.queryDurationMillis >= threshold) {
-      process.stderr.write(`slow query ${event.queryDurationMillis.toFixed(1)}ms: ${event.query.sql.slice(0, 300)}\n`);
+      process.stderr.write(
+        `slow query ${event.queryDurationMillis.toFixed(1)}ms: ${event.query.sql.slice(0, 300)}\n`,
+      );
     }
   };
 }

@@ -120,7 +120,12 @@ export class ConversationClaims {
    * Takes the conversation for `runId` if free (or its lease lapsed); returns the claimed row
    * (read in the same statement), or undefined when someone else holds it.
    */
-  async claim(id: string, runId: string, now: string, leaseUntil: string): Promise<ConversationRecord | undefined> {
+  async claim(
+    id: string,
+    runId: string,
+    now: string,
+    leaseUntil: string,
+  ): Promise<ConversationRecord | undefined> {
     const row = await this.db
       .updateTable('conversations')
       .set({ active_run_id: runId, lease_until: leaseUntil })
@@ -133,7 +138,11 @@ export class ConversationClaims {
 
   async renew(runIds: string[], leaseUntil: string): Promise<void> {
     if (runIds.length === 0) return;
-    await this.db.updateTable('conversations').set({ lease_until: leaseUntil }).where('active_run_id', 'in', runIds).execute();
+    await this.db
+      .updateTable('conversations')
+      .set({ lease_until: leaseUntil })
+      .where('active_run_id', 'in', runIds)
+      .execute();
   }
 
   async release(id: string, runId: string): Promise<void> {
@@ -147,7 +156,11 @@ export class ConversationClaims {
 
   /** The run currently holding the conversation, if any. */
   async holder(id: string): Promise<string | null> {
-    const row = await this.db.selectFrom('conversations').select('active_run_id').where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('conversations')
+      .select('active_run_id')
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row?.active_run_id ?? null;
   }
 

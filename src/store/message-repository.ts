@@ -75,11 +75,15 @@ export class MessageRepository {
     const desc = query.order === 'desc';
     if (query.after !== undefined) {
       const after = query.after;
-      q = q.where('seq', desc ? '<' : '>', (eb) => eb.selectFrom('messages').select('seq').where('id', '=', after));
+      q = q.where('seq', desc ? '<' : '>', (eb) =>
+        eb.selectFrom('messages').select('seq').where('id', '=', after),
+      );
     }
     if (query.before !== undefined) {
       const before = query.before;
-      q = q.where('seq', desc ? '>' : '<', (eb) => eb.selectFrom('messages').select('seq').where('id', '=', before));
+      q = q.where('seq', desc ? '>' : '<', (eb) =>
+        eb.selectFrom('messages').select('seq').where('id', '=', before),
+      );
     }
     const rows = await q
       .orderBy('seq', desc ? 'desc' : 'asc')

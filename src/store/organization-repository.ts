@@ -14,7 +14,11 @@ export class OrganizationRepository {
     const existing = await this.get(DEFAULT_ORG_ID);
     if (existing) return existing;
     const row = { id: DEFAULT_ORG_ID, name: 'default', created_at: nowIso() };
-    await this.db.insertInto('organizations').values(row).onConflict((oc) => oc.doNothing()).execute();
+    await this.db
+      .insertInto('organizations')
+      .values(row)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
     return row;
   }
 
@@ -31,7 +35,11 @@ export class OrganizationRepository {
     const existing = await this.getByName(name);
     if (existing) return existing;
     const row = { id: newId('org'), name, created_at: nowIso() };
-    await this.db.insertInto('organizations').values(row).onConflict((oc) => oc.column('name').doNothing()).execute();
+    await this.db
+      .insertInto('organizations')
+      .values(row)
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
     return (await this.getByName(name))!;
   }
 

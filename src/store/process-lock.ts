@@ -4,7 +4,7 @@
  * second `letta server` on the same file refuses to start with a clear message. The lock is a
  * pid file beside the database; a lock left by a dead process is taken over.
  */
-import { readFileSync, unlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { LettaError } from '../errors.js';
 

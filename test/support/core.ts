@@ -4,7 +4,7 @@
  */
 import { pino } from 'pino';
 import { resolveConfig } from '../../src/config.js';
-import { closeCore, type Core, createCore } from '../../src/core.js';
+import { type Core, closeCore, createCore } from '../../src/core.js';
 import type { DialectName } from '../../src/store/index.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 import { type FakeLlm, type FakeLlmOptions, startFakeLlm } from './fake-llm.js';
@@ -22,7 +22,13 @@ export async function createTestCore(
 ): Promise<TestCore> {
   const llm = await startFakeLlm(options.llm);
   const db = await createTestDatabase(dialect);
-  const env = { ...db.env, OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: llm.url, LETTA_LLM_MAX_RETRIES: '0', ...options.env };
+  const env = {
+    ...db.env,
+    OPENAI_API_KEY: 'test-key',
+    OPENAI_BASE_URL: llm.url,
+    LETTA_LLM_MAX_RETRIES: '0',
+    ...options.env,
+  };
   const config = resolveConfig({}, env);
   const core = await createCore(config, pino({ level: process.env.LETTA_TEST_LOG ?? 'silent' }), { env });
   let closed = false;

@@ -7,11 +7,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { type DatabaseHandle, type DialectName, migrateToLatest, openDatabase, Store } from '../../src/store/index.js';
+import {
+  type DatabaseHandle,
+  type DialectName,
+  migrateToLatest,
+  openDatabase,
+  Store,
+} from '../../src/store/index.js';
 
 export const DIALECTS: DialectName[] = ['sqlite', 'postgres'];
 
-export const PG_ADMIN_URI = process.env.LETTA_TEST_PG_ADMIN_URI ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+export const PG_ADMIN_URI =
+  process.env.LETTA_TEST_PG_ADMIN_URI ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDatabase extends AsyncDisposable {
   dialect: DialectName;

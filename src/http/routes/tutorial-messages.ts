@@ -11,7 +11,9 @@ import { Id } from '../schemas.js';
 import { ndjsonBody } from '../streaming/ndjson-stream.js';
 import { RunView, runView } from './run-view.js';
 
-const AgentParam = Type.Object({ agent: Type.String({ minLength: 1, maxLength: 100, description: 'Agent name or id.' }) });
+const AgentParam = Type.Object({
+  agent: Type.String({ minLength: 1, maxLength: 100, description: 'Agent name or id.' }),
+});
 const MessageText = Type.String({ minLength: 1, maxLength: 100_000, description: 'The user message.' });
 const ConversationRef = Type.Union([Id('conv'), Type.Literal('default')], {
   description: "A conversation id (`conv-…`) or `default`; absent = the agent's default conversation.",
@@ -40,7 +42,9 @@ const Usage = Type.Object(
 
 export const SendResponse = Type.Object({
   content: Type.String({ description: "The text of the assistant's reply." }),
-  messages: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: "This turn's typed messages (Letta shapes)." }),
+  messages: Type.Array(Type.Record(Type.String(), Type.Unknown()), {
+    description: "This turn's typed messages (Letta shapes).",
+  }),
   stop_reason: Type.String(),
   usage: Usage,
   conversation_id: Type.String(),
@@ -96,7 +100,8 @@ export function tutorialMessageRoutes(core: Core): Route[] {
       url: '/agents/:agent/messages/async',
       schema: {
         summary: 'Send a message in the background',
-        description: 'Returns 202 with the run at once; poll `GET /v1/runs/{run_id}` or pass `callback_url` to be told when it ends.',
+        description:
+          'Returns 202 with the run at once; poll `GET /v1/runs/{run_id}` or pass `callback_url` to be told when it ends.',
         tags: ['messages'],
         params: AgentParam,
         body: Type.Object(
@@ -104,7 +109,9 @@ export function tutorialMessageRoutes(core: Core): Route[] {
             message: MessageText,
             conversation_id: Type.Optional(Type.Union([ConversationRef, Type.Null()])),
             max_steps: Type.Optional(MaxSteps),
-            callback_url: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 })),
+            callback_url: Type.Optional(
+              Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2000 }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -131,7 +138,10 @@ export function tutorialMessageRoutes(core: Core): Route[] {
         summary: "Cancel an agent's active runs",
         tags: ['messages'],
         params: AgentParam,
-        body: Type.Object({ run_ids: Type.Optional(Type.Array(Id('run'), { maxItems: 100 })) }, { additionalProperties: false }),
+        body: Type.Object(
+          { run_ids: Type.Optional(Type.Array(Id('run'), { maxItems: 100 })) },
+          { additionalProperties: false },
+        ),
         response: { 200: Type.Record(Type.String(), Type.String()) },
       },
       handler: async (req) => {
@@ -169,7 +179,10 @@ export function tutorialMessageRoutes(core: Core): Route[] {
       handler: async (req) => {
         const max = core.config.maxBatchSize;
         if (req.body.messages.length > max || (req.body.batch_size ?? 0) > max) {
-          throw new LettaError('BATCH_TOO_LARGE', `a batch holds at most ${max} messages (LETTA_MAX_BATCH_SIZE)`);
+          throw new LettaError(
+            'BATCH_TOO_LARGE',
+            `a batch holds at most ${max} messages (LETTA_MAX_BATCH_SIZE)`,
+          );
         }
         const agent = await core.agents.get(req.ctx, req.params.agent);
         const results: unknown[] = [];
@@ -181,7 +194,9 @@ export function tutorialMessageRoutes(core: Core): Route[] {
               messages: [{ content: message }],
               maxSteps: req.body.max_steps,
             });
-            results.push(r.error ? { error: { detail: r.error.message, code: r.error.code } } : sendResponse(r));
+            results.push(
+              r.error ? { error: { detail: r.error.message, code: r.error.code } } : sendResponse(r),
+            );
           } catch (err) {
             if (!(err instanceof LettaError)) throw err;
             results.push({ error: { detail: err.message, code: err.code } });

@@ -43,7 +43,10 @@ export function ndjsonBody(handle: RunHandle, keepaliveMs: number): PassThrough 
   const write = (obj: object) => {
     if (!out.destroyed) out.write(`${JSON.stringify(obj)}\n`);
   };
-  const keepalive = setInterval(() => write({ type: 'keepalive', date: new Date().toISOString() }), keepaliveMs);
+  const keepalive = setInterval(
+    () => write({ type: 'keepalive', date: new Date().toISOString() }),
+    keepaliveMs,
+  );
   keepalive.unref();
   const unsubscribe = handle.channel.subscribe(0, (item) => {
     const line = ndjsonLine(item);

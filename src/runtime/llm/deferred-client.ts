@@ -3,7 +3,14 @@
  * alone costs a quarter of a second to import; a server that never calls Anthropic should not
  * pay that at start.
  */
-import type { ChatRequest, ChatResult, ChatStreamEvent, EmbeddingRequest, EmbeddingResult, ModelClient } from './types.js';
+import type {
+  ChatRequest,
+  ChatResult,
+  ChatStreamEvent,
+  EmbeddingRequest,
+  EmbeddingResult,
+  ModelClient,
+} from './types.js';
 
 export class DeferredClient implements ModelClient {
   #client: Promise<ModelClient> | undefined;

@@ -17,7 +17,9 @@ interface SdkErrors {
   APIError: typeof OpenAI.APIError | typeof Anthropic.APIError;
   APIUserAbortError: typeof OpenAI.APIUserAbortError | typeof Anthropic.APIUserAbortError;
   APIConnectionError: typeof OpenAI.APIConnectionError | typeof Anthropic.APIConnectionError;
-  APIConnectionTimeoutError: typeof OpenAI.APIConnectionTimeoutError | typeof Anthropic.APIConnectionTimeoutError;
+  APIConnectionTimeoutError:
+    | typeof OpenAI.APIConnectionTimeoutError
+    | typeof Anthropic.APIConnectionTimeoutError;
 }
 
 /**

@@ -6,9 +6,9 @@
  * Invariant: keys live only inside the lazily created SDK clients; nothing here exposes them.
  */
 import { type LlmTransportOptions, readTransportOptions } from './config.js';
+import { DeferredClient } from './deferred-client.js';
 import { createOllamaProvider, ollamaEndpoint } from './ollama-provider.js';
 import { OPENAI_DEFAULT_BASE_URL, OpenAIProvider } from './openai-provider.js';
-import { DeferredClient } from './deferred-client.js';
 import type { ModelClient, ProviderType } from './types.js';
 
 /** The env vars that configure a provider, for error messages. */

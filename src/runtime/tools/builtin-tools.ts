@@ -26,7 +26,9 @@ export const BUILTIN_TOOLS: readonly BuiltinTool[] = [
     name: 'send_message',
     toolType: 'letta_core',
     description: 'Sends a message to the human user. This ends your turn.',
-    parameters: obj({ message: str('Message contents. All unicode (including emojis) are supported.') }, ['message']),
+    parameters: obj({ message: str('Message contents. All unicode (including emojis) are supported.') }, [
+      'message',
+    ]),
   },
   {
     name: 'conversation_search',
@@ -35,7 +37,11 @@ export const BUILTIN_TOOLS: readonly BuiltinTool[] = [
     parameters: obj(
       {
         query: str('Keywords to search for; leave empty to list recent messages.'),
-        roles: { type: 'array', items: { type: 'string', enum: ['assistant', 'user', 'tool'] }, description: 'Only messages with these roles.' },
+        roles: {
+          type: 'array',
+          items: { type: 'string', enum: ['assistant', 'user', 'tool'] },
+          description: 'Only messages with these roles.',
+        },
         limit: { type: 'integer', description: 'Maximum number of results (default 5).' },
         start_date: str('Only messages on or after this date (YYYY-MM-DD or ISO 8601).'),
         end_date: str('Only messages on or before this date (YYYY-MM-DD or ISO 8601).'),
@@ -47,7 +53,10 @@ export const BUILTIN_TOOLS: readonly BuiltinTool[] = [
     name: 'core_memory_append',
     toolType: 'letta_memory_core',
     description: 'Append to the contents of a core memory block (joined with a newline).',
-    parameters: obj({ label: str('Label of the memory block to edit.'), content: str('Text to append.') }, ['label', 'content']),
+    parameters: obj({ label: str('Label of the memory block to edit.'), content: str('Text to append.') }, [
+      'label',
+      'content',
+    ]),
   },
   {
     name: 'core_memory_replace',
@@ -70,7 +79,10 @@ export const BUILTIN_TOOLS: readonly BuiltinTool[] = [
       {
         label: str('Label of the memory block to edit.'),
         new_string: str('Text to insert.'),
-        insert_line: { type: 'integer', description: 'Line number after which to insert (0 = start, -1 = end).' },
+        insert_line: {
+          type: 'integer',
+          description: 'Line number after which to insert (0 = start, -1 = end).',
+        },
       },
       ['label', 'new_string'],
     ),
@@ -101,7 +113,8 @@ export const BUILTIN_TOOLS: readonly BuiltinTool[] = [
   {
     name: 'archival_memory_insert',
     toolType: 'letta_core',
-    description: 'Add a passage to archival memory (long-term storage searched by meaning). Write self-contained facts.',
+    description:
+      'Add a passage to archival memory (long-term storage searched by meaning). Write self-contained facts.',
     parameters: obj(
       {
         content: str('Content to store.'),
@@ -118,7 +131,11 @@ export const BUILTIN_TOOLS: readonly BuiltinTool[] = [
       {
         query: str('What to search for.'),
         tags: { type: 'array', items: { type: 'string' }, description: 'Only passages with these tags.' },
-        tag_match_mode: { type: 'string', enum: ['any', 'all'], description: 'Match any or all tags (default any).' },
+        tag_match_mode: {
+          type: 'string',
+          enum: ['any', 'all'],
+          description: 'Match any or all tags (default any).',
+        },
         top_k: { type: 'integer', description: 'Maximum number of results.' },
         start_datetime: str('Only passages created at or after this time (ISO 8601).'),
         end_datetime: str('Only passages created at or before this time (ISO 8601).'),

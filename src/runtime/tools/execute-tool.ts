@@ -9,7 +9,13 @@ import { nowIso } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
 import { toLettaMessages } from '../letta-messages.js';
 import type { ToolCall } from '../llm/types.js';
-import { coreMemoryAppend, coreMemoryReplace, memoryInsert, memoryReplace, ToolError } from './memory-edits.js';
+import {
+  coreMemoryAppend,
+  coreMemoryReplace,
+  memoryInsert,
+  memoryReplace,
+  ToolError,
+} from './memory-edits.js';
 
 export interface ToolEnv {
   ctx: RequestContext;
@@ -37,11 +43,16 @@ export interface ToolOutcome {
 
 type Edit = (value: string) => string;
 
-export async function executeTool(env: ToolEnv, call: ToolCall, returnCharLimit: number): Promise<ToolOutcome> {
+export async function executeTool(
+  env: ToolEnv,
+  call: ToolCall,
+  returnCharLimit: number,
+): Promise<ToolOutcome> {
   let args: Record<string, unknown>;
   try {
     const parsed: unknown = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error('not an object');
     args = parsed as Record<string, unknown>;
   } catch {
     return fail(`Invalid JSON arguments for ${call.name}: ${truncate(call.arguments, 200)}`, false);
@@ -49,14 +60,23 @@ export async function executeTool(env: ToolEnv, call: ToolCall, returnCharLimit:
   const heartbeat = args.request_heartbeat === true;
   try {
     const { content, memoryChanged } = await run(env, call.name, args);
-    return { status: 'success', content: truncate(content, returnCharLimit), memoryChanged, requestHeartbeat: heartbeat };
+    return {
+      status: 'success',
+      content: truncate(content, returnCharLimit),
+      memoryChanged,
+      requestHeartbeat: heartbeat,
+    };
   } catch (err) {
     if (err instanceof ToolError) return fail(err.message, heartbeat);
     throw err;
   }
 }
 
-async function run(env: ToolEnv, name: string, a: Record<string, unknown>): Promise<{ content: string; memoryChanged: boolean }> {
+async function run(
+  env: ToolEnv,
+  name: string,
+  a: Record<string, unknown>,
+): Promise<{ content: string; memoryChanged: boolean }> {
   switch (name) {
     case 'send_message':
       str(a, 'message');
@@ -103,12 +123,18 @@ async function run(env: ToolEnv, name: string, a: Record<string, unknown>): Prom
  * Applies `edit` to the agent's block atomically: compare-and-set on the block version, re-reading
  * and re-applying when another writer got there first (bounded retries).
  */
-async function editBlock(env: ToolEnv, label: string, edit: Edit): Promise<{ content: string; memoryChanged: boolean }> {
+async function editBlock(
+  env: ToolEnv,
+  label: string,
+  edit: Edit,
+): Promise<{ content: string; memoryChanged: boolean }> {
   for (let attempt = 0; attempt < 8; attempt++) {
     const blocks = await env.store.blocks.listForAgent(env.ctx.org, env.agent.id);
     const block = blocks.find((b) => b.label === label);
     if (!block) {
-      throw new ToolError(`No memory block labelled '${label}'. Available: ${blocks.map((b) => b.label).join(', ')}`);
+      throw new ToolError(
+        `No memory block labelled '${label}'. Available: ${blocks.map((b) => b.label).join(', ')}`,
+      );
     }
     if (block.read_only) throw new ToolError(`Memory block '${label}' is read-only and cannot be edited`);
     const value = edit(block.value);
@@ -163,7 +189,8 @@ function dateArg(v: unknown, endOfDay: boolean): string | undefined {
 function str(a: Record<string, unknown>, key: string, allowEmpty = false): string {
   const v = a[key];
   if (typeof v !== 'string') throw new ToolError(`Missing or invalid argument '${key}' (expected a string)`);
-  if (!allowEmpty && v.length === 0 && key !== 'content') throw new ToolError(`Argument '${key}' must not be empty`);
+  if (!allowEmpty && v.length === 0 && key !== 'content')
+    throw new ToolError(`Argument '${key}' must not be empty`);
   return v;
 }
 
@@ -172,5 +199,7 @@ function fail(message: string, requestHeartbeat: boolean): ToolOutcome {
 }
 
 function truncate(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit)}… [truncated ${text.length - limit} characters]`;
+  return text.length <= limit
+    ? text
+    : `${text.slice(0, limit)}… [truncated ${text.length - limit} characters]`;
 }

@@ -19,7 +19,9 @@ export async function up(db: AnyDb, dialect: DialectName): Promise<void> {
   await db.schema
     .createTable('api_keys')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+    .addColumn('organization_id', 'text', (c) =>
+      c.notNull().references('organizations.id').onDelete('cascade'),
+    )
     .addColumn('label', 'text')
     .addColumn('key_hash', 'text', (c) => c.notNull().unique())
     .addColumn('prefix', 'text', (c) => c.notNull())
@@ -31,7 +33,9 @@ export async function up(db: AnyDb, dialect: DialectName): Promise<void> {
   await db.schema
     .createTable('agents')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+    .addColumn('organization_id', 'text', (c) =>
+      c.notNull().references('organizations.id').onDelete('cascade'),
+    )
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('description', 'text')
     .addColumn('agent_type', 'text', (c) => c.notNull())
@@ -48,12 +52,18 @@ export async function up(db: AnyDb, dialect: DialectName): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addUniqueConstraint('agents_org_name_unique', ['organization_id', 'name'])
     .execute();
-  await db.schema.createIndex('agents_org_created').on('agents').columns(['organization_id', 'created_at', 'id']).execute();
+  await db.schema
+    .createIndex('agents_org_created')
+    .on('agents')
+    .columns(['organization_id', 'created_at', 'id'])
+    .execute();
 
   await db.schema
     .createTable('blocks')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+    .addColumn('organization_id', 'text', (c) =>
+      c.notNull().references('organizations.id').onDelete('cascade'),
+    )
     .addColumn('label', 'text', (c) => c.notNull())
     .addColumn('value', 'text', (c) => c.notNull())
     .addColumn('limit', 'integer', (c) => c.notNull())
@@ -65,7 +75,11 @@ export async function up(db: AnyDb, dialect: DialectName): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('blocks_org_created').on('blocks').columns(['organization_id', 'created_at', 'id']).execute();
+  await db.schema
+    .createIndex('blocks_org_created')
+    .on('blocks')
+    .columns(['organization_id', 'created_at', 'id'])
+    .execute();
 
   await db.schema
     .createTable('agents_blocks')
@@ -80,7 +94,9 @@ export async function up(db: AnyDb, dialect: DialectName): Promise<void> {
   await db.schema
     .createTable('tools')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+    .addColumn('organization_id', 'text', (c) =>
+      c.notNull().references('organizations.id').onDelete('cascade'),
+    )
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('description', 'text')
     .addColumn('tool_type', 'text', (c) => c.notNull())
@@ -105,7 +121,9 @@ export async function up(db: AnyDb, dialect: DialectName): Promise<void> {
   await db.schema
     .createTable('conversations')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+    .addColumn('organization_id', 'text', (c) =>
+      c.notNull().references('organizations.id').onDelete('cascade'),
+    )
     .addColumn('agent_id', 'text', (c) => c.notNull().references('agents.id').onDelete('cascade'))
     .addColumn('is_default', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('summary', 'text')
@@ -132,7 +150,9 @@ export async function up(db: AnyDb, dialect: DialectName): Promise<void> {
     .addColumn('id', 'text', (c) => c.notNull().unique())
     .addColumn('organization_id', 'text', (c) => c.notNull())
     .addColumn('agent_id', 'text', (c) => c.notNull().references('agents.id').onDelete('cascade'))
-    .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+    .addColumn('conversation_id', 'text', (c) =>
+      c.notNull().references('conversations.id').onDelete('cascade'),
+    )
     .addColumn('role', 'text', (c) => c.notNull())
     .addColumn('content', 'text')
     .addColumn('reasoning', 'text')
@@ -147,7 +167,11 @@ export async function up(db: AnyDb, dialect: DialectName): Promise<void> {
     .addColumn('metadata', 'text', (c) => c.notNull().defaultTo('{}'))
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('messages_conversation_seq').on('messages').columns(['conversation_id', 'seq']).execute();
+  await db.schema
+    .createIndex('messages_conversation_seq')
+    .on('messages')
+    .columns(['conversation_id', 'seq'])
+    .execute();
   await db.schema.createIndex('messages_agent_seq').on('messages').columns(['agent_id', 'seq']).execute();
   await db.schema.createIndex('messages_run').on('messages').columns(['run_id', 'seq']).execute();
 
@@ -171,7 +195,11 @@ export async function up(db: AnyDb, dialect: DialectName): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addColumn('completed_at', 'text')
     .execute();
-  await db.schema.createIndex('runs_agent_created').on('runs').columns(['agent_id', 'created_at', 'id']).execute();
+  await db.schema
+    .createIndex('runs_agent_created')
+    .on('runs')
+    .columns(['agent_id', 'created_at', 'id'])
+    .execute();
   await db.schema.createIndex('runs_status').on('runs').columns(['status']).execute();
 
   await db.schema
@@ -202,7 +230,9 @@ export async function up(db: AnyDb, dialect: DialectName): Promise<void> {
   await db.schema
     .createTable('archives')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+    .addColumn('organization_id', 'text', (c) =>
+      c.notNull().references('organizations.id').onDelete('cascade'),
+    )
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('embedding', 'text')
     .addColumn('embedding_dim', 'integer')
@@ -230,5 +260,9 @@ export async function up(db: AnyDb, dialect: DialectName): Promise<void> {
     .addColumn('embedding_dim', 'integer')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('passages_archive_created').on('passages').columns(['archive_id', 'created_at', 'id']).execute();
+  await db.schema
+    .createIndex('passages_archive_created')
+    .on('passages')
+    .columns(['archive_id', 'created_at', 'id'])
+    .execute();
 }
