@@ -13,6 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeLlm, startFakeLlm } from './support/fake-llm.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
+/** The little of the DOM the in-page checks use (the test is compiled without `lib: dom`). */
+interface BrowserDocument {
+  querySelector(selector: string): { textContent: string | null } | null;
+}
+
 const CHROMIUM = process.env.LETTA_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const ARGS = [
@@ -153,12 +158,14 @@ describe.skipIf(!HAVE_CHROMIUM)(
       await page.locator('#composer-input').fill('I like <b>green tea</b>.');
       await page.getByRole('button', { name: 'Send' }).click();
       // Streamed: part of the reply is on screen before all of it.
+      // (Runs in the page; this file is type-checked without the DOM lib, hence the cast.)
       await page.waitForFunction(
         (full) => {
-          const t = document.querySelector('#streaming-reply .text')?.textContent ?? '';
-          return t.length > 0 && t.length < full.length;
+          const doc = (globalThis as unknown as { document: BrowserDocument }).document;
+          const t = doc.querySelector('#streaming-reply .text')?.textContent ?? '';
+          return t.length > 0 && t.length < full;
         },
-        reply,
+        reply.length,
         { timeout: 10_000 },
       );
       // Then the whole turn, re-read from the server: typed messages in order.
@@ -188,6 +195,9 @@ describe.skipIf(!HAVE_CHROMIUM)(
       expect(runText).toContain('end_turn');
       const tokens = Number(await run.locator('td.num').first().textContent());
       expect(tokens).toBeGreaterThan(0);
+      await expect
+        .poll(() => page.locator('#conversations a[aria-current="page"]').textContent())
+        .toContain('last message');
       await page.screenshot({ path: join(shots, 'agent.png'), fullPage: true });
 
       // Edit the persona block and save: the API has the new value.
@@ -238,7 +248,7 @@ describe.skipIf(!HAVE_CHROMIUM)(
       await page.getByRole('button', { name: 'Use key' }).click();
       await page.locator('#agents', { hasText: 'guarded' }).waitFor();
       expect(await page.locator('#auth').isHidden()).toBe(true);
-      expect(await page.evaluate(() => Object.values(sessionStorage))).toEqual(['console-secret']);
+      expect(await page.evaluate('Object.values(sessionStorage)')).toEqual(['console-secret']);
       // A reload in the same tab keeps the key.
       await page.reload();
       await page.locator('#agents', { hasText: 'guarded' }).waitFor();

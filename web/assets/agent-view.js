@@ -1,29 +1,31 @@
 // #/agents/<id>[/c/<conversation>] — one agent: conversations, messages and composer, memory
 // blocks (editable), recent runs.
 import { api, seg, streamNdjson } from './api.js';
-import { fill, h, when } from './dom.js';
+import { fill, h, when, whenShort } from './dom.js';
 import { messageItem } from './messages.js';
 import { reportError, status } from './status.js';
 
 const agentPath = (id) => `/agents/${seg(id)}`;
 
-function conversationList(agent, conversations, selected) {
-  const list = h(
-    'ul',
-    { class: 'convs', id: 'conversations' },
-    conversations.map((c) =>
-      h(
-        'li',
-        {},
+/** The conversation nav; `update(conversations)` redraws it (e.g. "last …" after a send). */
+function conversationList(agent, selected) {
+  const list = h('ul', { class: 'convs', id: 'conversations' });
+  const update = (conversations) =>
+    fill(
+      list,
+      conversations.map((c) =>
         h(
-          'a',
-          { href: `#/agents/${seg(agent.id)}/c/${seg(c.id)}`, 'aria-current': c.id === selected.id ? 'page' : false },
-          c.is_default ? 'Default' : c.summary || `Conversation ${when(c.created_at)}`,
-          h('small', {}, c.last_message_at ? `last ${when(c.last_message_at)}` : 'no messages'),
+          'li',
+          {},
+          h(
+            'a',
+            { href: `#/agents/${seg(agent.id)}/c/${seg(c.id)}`, 'aria-current': c.id === selected.id ? 'page' : false },
+            c.is_default ? 'Default' : c.summary || `Conversation ${when(c.created_at)}`,
+            h('small', {}, c.last_message_at ? `last message ${whenShort(c.last_message_at)}` : 'no messages'),
+          ),
         ),
       ),
-    ),
-  );
+    );
   const button = h('button', { type: 'button', class: 'secondary', id: 'new-conversation' }, 'New conversation');
   button.addEventListener('click', async () => {
     button.disabled = true;
@@ -35,7 +37,8 @@ function conversationList(agent, conversations, selected) {
       button.disabled = false;
     }
   });
-  return h('nav', { class: 'panel', 'aria-labelledby': 'conv-title' }, h('h2', { id: 'conv-title' }, 'Conversations'), list, button);
+  const panel = h('nav', { class: 'panel', 'aria-labelledby': 'conv-title' }, h('h2', { id: 'conv-title' }, 'Conversations'), list, button);
+  return { panel, update };
 }
 
 /** The memory panel; `update(blocks)` refreshes values without clobbering unsaved edits. */
@@ -121,7 +124,7 @@ function runsPanel() {
             h(
               'tr',
               { 'data-run': r.id, title: r.id },
-              h('td', {}, h('time', { datetime: r.created_at }, when(r.created_at))),
+              h('td', {}, h('time', { datetime: r.created_at, title: when(r.created_at) }, whenShort(r.created_at))),
               h('td', {}, h('span', { class: `badge ${statusClass(r.status)}` }, r.status)),
               h('td', {}, r.stop_reason ?? ''),
               h('td', { class: 'num', title: `prompt ${r.total_usage.prompt_tokens} + completion ${r.total_usage.completion_tokens}` }, r.total_usage.total_tokens),
@@ -150,6 +153,9 @@ export async function agentView(root, { agent: ref, conversation }, signal) {
   if (signal.aborted) return;
   document.title = `${agent.name} · letta-ts console`;
 
+  const convs = conversationList(agent, selected);
+  convs.update(conversations);
+  const conversationsUrl = `${agentPath(agent.id)}/conversations?limit=1000`;
   const memory = memoryPanel(agent);
   const runsView = runsPanel();
   runsView.update(runs);
@@ -177,12 +183,14 @@ export async function agentView(root, { agent: ref, conversation }, signal) {
   });
 
   const refresh = async () => {
-    const [msgs, fresh, latestRuns] = await Promise.all([
+    const [msgs, fresh, latestRuns, latestConvs] = await Promise.all([
       api('GET', messagesUrl),
       api('GET', agentPath(agent.id)),
       api('GET', runsUrl),
+      api('GET', conversationsUrl),
     ]);
     showMessages(msgs);
+    convs.update(latestConvs);
     memory.update(fresh.memory.blocks);
     runsView.update(latestRuns);
   };
@@ -253,7 +261,7 @@ export async function agentView(root, { agent: ref, conversation }, signal) {
     h(
       'div',
       { class: 'agent-grid' },
-      conversationList(agent, conversations, selected),
+      convs.panel,
       h('section', { class: 'panel chat', 'aria-labelledby': 'chat-title' }, h('h2', { id: 'chat-title' }, selected.is_default ? 'Default conversation' : 'Conversation'), list, composer),
       h('div', { class: 'side' }, memory.panel, runsView.panel),
     ),

@@ -41,3 +41,10 @@ export function when(iso) {
   const pad = (n) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
+
+/** Shorter: "14:05" today, else "03-01 14:05". */
+export function whenShort(iso) {
+  const full = when(iso);
+  const today = when(new Date().toISOString()).slice(0, 10);
+  return full.startsWith(today) ? full.slice(11) : full.slice(5);
+}
