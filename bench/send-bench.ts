@@ -52,7 +52,7 @@ async function startLetta(
 ): Promise<{ child: ChildProcess; url: string; ms: number }> {
   const t0 = performance.now();
   const child = spawn(process.execPath, ['bin/letta.js', 'server', '--port', String(port)], {
-    env: { ...env, LETTA_LOG_LEVEL: 'warn' },
+    env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -102,11 +102,12 @@ async function latency(
   body: (i: number) => unknown,
   n: number,
 ): Promise<{ p50: number; p99: number }> {
-  for (let i = 0; i < Math.min(200, n); i++) await post(pool, path, body(i));
+  const warm = Math.min(200, n);
+  for (let i = 0; i < warm; i++) await post(pool, path, body(i));
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();
-    await post(pool, path, body(i));
+    await post(pool, path, body(warm + i));
     times.push(performance.now() - t);
   }
   times.sort((a, b) => a - b);
@@ -202,10 +203,22 @@ async function main(): Promise<void> {
       const server = await startLetta(env, port);
       const lp = client(server.url);
       await post(lp, '/agents', { name: 'bench', persona: 'You are a benchmark.', model: 'gpt-4o-mini' });
-      const short = await latency(lp, '/agents/bench/messages', (i) => ({ message: `hello ${i}` }), SENDS);
-      // Grow the default conversation's history to HISTORY messages (a send stores 2).
-      const have = 2 * (SENDS + Math.min(200, SENDS));
-      for (let i = have; i < HISTORY; i += 2)
+      // Short history: every conversation gets 5 sends, so it never holds more than 10 messages.
+      const shortConvs: string[] = [];
+      for (let i = 0; i < (SENDS + 200) / 5; i++) {
+        shortConvs.push(((await post(lp, '/agents/bench/conversations', {})) as { id: string }).id);
+      }
+      const short = await latency(
+        lp,
+        '/agents/bench/messages',
+        (i) => ({
+          message: `hello ${i}`,
+          conversation_id: shortConvs[Math.floor(i / 5) % shortConvs.length],
+        }),
+        SENDS,
+      );
+      // Long history: grow the default conversation to HISTORY messages (a send stores 2).
+      for (let i = 0; i < HISTORY; i += 2)
         await post(lp, '/agents/bench/messages', { message: `filler ${i}` });
       const long = await latency(
         lp,
