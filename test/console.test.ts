@@ -220,6 +220,12 @@ describe.skipIf(!HAVE_CHROMIUM)(
       await page.locator('#conversations a', { hasText: 'Default' }).click();
       await page.locator('#messages .assistant_message').waitFor();
 
+      // Narrow screens: one column, nothing wider than the viewport.
+      await page.setViewportSize({ width: 420, height: 900 });
+      const overflow = await page.evaluate('document.documentElement.scrollWidth - innerWidth');
+      expect(overflow).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: join(shots, 'agent-narrow.png'), fullPage: true });
+
       expect(errors).toEqual([]);
       await page.context().close();
     }, 60_000);
