@@ -68,6 +68,24 @@ describe('rate limits across processes', () => {
   });
 });
 
+describe('rate limits per key', () => {
+  it('a stored key has its own bucket (by its hash); invalid tokens share the client address bucket', async () => {
+    await using server = await startTestServer('sqlite', { flags: { rateLimit: '2/minute', auth: true } });
+    const k1 = (await server.core.apiKeys.create('acme')).key;
+    const k2 = (await server.core.apiKeys.create('acme')).key;
+    const as = async (token: string) => {
+      const res = await fetch(`${server.baseUrl}/agents`, { headers: { authorization: `Bearer ${token}` } });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    expect([await as(k1), await as(k1), await as(k1)]).toEqual([200, 200, 429]);
+    expect(await as(k2)).toBe(200);
+    expect([await as('lt-random-1'), await as('lt-random-2'), await as('lt-random-3')]).toEqual([
+      401, 401, 429,
+    ]);
+  });
+});
+
 describe('--trust-proxy', () => {
   const hit = (base: string, ip: string) =>
     fetch(`${base}/agents`, { headers: { 'x-forwarded-for': ip } }).then(async (r) => {
