@@ -190,6 +190,16 @@ describe.skipIf(!hasOpenssl())('letta server over HTTPS (sqlite; TLS does not de
     const res = await undiciFetch(`${server.baseUrl}/health`, { dispatcher });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ok' });
+    expect(res.headers.get('strict-transport-security')).toBe('max-age=31536000');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const created = await undiciFetch(`${server.baseUrl}/agents`, {
+      dispatcher,
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ name: 'tls' }),
+    });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({ name: 'tls' });
     await dispatcher.close();
   });
 

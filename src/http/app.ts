@@ -60,6 +60,13 @@ export async function buildApp(core: Core, options: BuildAppOptions = {}): Promi
 
   installErrorHandlers(app);
   installRequestHooks(app);
+  if (config.sslCert) {
+    // Served over TLS: tell browsers to keep using it (no includeSubDomains: other hosts may be plain).
+    app.addHook('onSend', async (_request, reply, payload) => {
+      reply.header('strict-transport-security', 'max-age=31536000');
+      return payload;
+    });
+  }
   installCoercion(app);
   installNulGuard(app);
   markPublicPrefixes(app, ['/docs', '/openapi.json', '/health', '/v1/health']);
