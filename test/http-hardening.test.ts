@@ -254,6 +254,7 @@ describe('no leaks', () => {
     }
     expect(logged.length).toBeGreaterThan(0);
     expect(logged).toContain('request');
+    expect(logged).toContain('LLM_AUTH_ERROR'); // the provider error was logged, without the key
     expect(logged).not.toContain(bearer);
     expect(logged).not.toContain(providerKey);
   });
