@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
+import { runMetrics } from './metrics.js';
 import { ConversationGate } from './runtime/conversation-gate.js';
 import { createProviderRegistry, type ProviderRegistry } from './runtime/llm/index.js';
 import { RunChannels } from './runtime/run-channel.js';
@@ -102,6 +103,12 @@ export async function createCore(
       instanceId,
       conversationWaitMs: config.conversationWaitMs,
       defaultContextWindow: config.defaultContextWindow,
+      onRunEnd: (run) =>
+        runMetrics.runEnded(
+          run.status,
+          run.stop_reason ?? 'none',
+          (Date.parse(run.completed_at ?? run.updated_at) - Date.parse(run.created_at)) / 1000,
+        ),
       archival: archival.tools,
     });
     const onClose: Core['onClose'] = [];

@@ -62,6 +62,8 @@ export interface MessageServiceDeps {
   /** The window used when an agent sets no `context_window_limit` (capped by the model's own). */
   defaultContextWindow: number;
   archival?: ArchivalTools | undefined;
+  /** Called once per run when it has ended (metrics). */
+  onRunEnd?: ((run: RunRecord) => void) | undefined;
 }
 
 export const DEFAULT_MAX_STEPS = 50;
@@ -243,6 +245,7 @@ export class MessageService {
       .catch((err: unknown) => this.deps.log.error({ err }, 'could not release conversation'));
     for (const e of tail) channel.publish(e);
     this.deps.channels.close(run.id);
+    this.deps.onRunEnd?.(final);
     this.controllers.delete(run.id);
     if (run.callback_url) void this.callback(final);
     return {

@@ -7,6 +7,7 @@ import { v1ArchivalRoutes } from '../v1/archival-memory.js';
 import { v1Routes } from '../v1/index.js';
 import { consoleRoutes } from './console.js';
 import { healthRoutes } from './health.js';
+import { metricsRoutes } from './metrics.js';
 import { tutorialAgentRoutes } from './tutorial-agents.js';
 import { tutorialArchivalRoutes } from './tutorial-archival.js';
 import { tutorialConversationRoutes } from './tutorial-conversations.js';
@@ -14,6 +15,7 @@ import { tutorialMessageRoutes } from './tutorial-messages.js';
 
 export const ROUTE_MODULES: RouteModule[] = [
   healthRoutes,
+  metricsRoutes,
   tutorialAgentRoutes,
   tutorialConversationRoutes,
   tutorialMessageRoutes,
