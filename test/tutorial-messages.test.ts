@@ -189,6 +189,12 @@ describe.each(DIALECTS)('tutorial messages (%s)', (dialect) => {
     const types = new Set(typed.map((l) => l.line.type));
     expect(types.has('tool_call_message')).toBe(true);
     expect(types.has('tool_return_message')).toBe(true);
+    // The tool call comes once, whole (not also as argument fragments).
+    const calls = typed.filter((l) => l.line.type === 'tool_call_message');
+    expect(calls).toHaveLength(1);
+    expect(JSON.parse(String((calls[0]!.line.tool_call as { arguments: string }).arguments))).toEqual({
+      query: 'story',
+    });
     const last = lines.at(-1)!.line;
     expect(last).toMatchObject({ done: true, stop_reason: 'end_turn' });
     expect(String(last.run_id)).toMatch(/^run-/);

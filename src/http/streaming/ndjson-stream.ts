@@ -14,6 +14,8 @@ export function ndjsonLine(item: ChannelItem): object | null {
   const e = item.event;
   if (item.kind === 'delta') {
     if (e.message_type === 'assistant_message') return { content: e.content };
+    // A tool call is sent once, whole, when its step ends (not also as argument fragments).
+    if (e.message_type === 'tool_call_message') return null;
     return typedLine(e);
   }
   switch (e.message_type) {
