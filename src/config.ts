@@ -40,6 +40,8 @@ export interface ServerConfig {
   conversationWaitMs: number;
   keepaliveMs: number;
   maxBatchSize: number;
+  /** How long a conversation claim outlives its last renewal (crash recovery; LETTA_RUN_LEASE_MS). */
+  runLeaseMs: number;
   /** Context window for agents without `context_window_limit` (LETTA_DEFAULT_CONTEXT_WINDOW). */
   defaultContextWindow: number;
   /**
@@ -101,6 +103,7 @@ export function resolveConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = proce
     conversationWaitMs: parseIntSetting('LETTA_CONVERSATION_WAIT_MS', env.LETTA_CONVERSATION_WAIT_MS, 30_000),
     keepaliveMs: parseIntSetting('LETTA_KEEPALIVE_INTERVAL', env.LETTA_KEEPALIVE_INTERVAL, 20) * 1000,
     maxBatchSize: parseIntSetting('LETTA_MAX_BATCH_SIZE', env.LETTA_MAX_BATCH_SIZE, 100),
+    runLeaseMs: Math.max(parseIntSetting('LETTA_RUN_LEASE_MS', env.LETTA_RUN_LEASE_MS, 30_000), 300),
     defaultContextWindow: parseIntSetting(
       'LETTA_DEFAULT_CONTEXT_WINDOW',
       env.LETTA_DEFAULT_CONTEXT_WINDOW,

@@ -90,7 +90,7 @@ export async function createCore(
       normalizeModel: (model) => normalizeModel(providers, model),
     });
     const instanceId = `letta-${randomUUID()}`;
-    const gate = new ConversationGate(store);
+    const gate = new ConversationGate(store, config.runLeaseMs);
     const channels = new RunChannels();
     const archival = new ArchivalService(store, providers, log);
     const messages = new MessageService({
@@ -117,7 +117,7 @@ export async function createCore(
     if (options.exclusive || database.dialect === 'postgres') {
       const failed = await recoverOrphanRuns(store, database.dialect, options.exclusive === true);
       if (failed > 0) log.warn({ failed }, 'marked runs of a stopped process as failed');
-      const sweeper = startRunSweeper(store, config.conversationWaitMs, log);
+      const sweeper = startRunSweeper(store, config.conversationWaitMs, config.runLeaseMs, log);
       onClose.push(() => clearInterval(sweeper));
     }
     onClose.push(() => messages.drain(10_000));

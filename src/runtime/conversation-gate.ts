@@ -12,16 +12,11 @@ import type { ConversationRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 
 /**
- * How long a claim outlives its last renewal: a crashed holder's conversation and runs are freed
- * after this. `LETTA_RUN_LEASE_MS` shortens it (the crash tests); renewals run at a third of it.
+ * How long a claim outlives its last renewal by default: a crashed holder's conversation and runs
+ * are freed after this (`runLeaseMs` in the config, env LETTA_RUN_LEASE_MS). Renewals run at a
+ * third of the lease.
  */
-export const LEASE_MS = leaseSetting(process.env.LETTA_RUN_LEASE_MS);
-const RENEW_MS = Math.max(Math.floor(LEASE_MS / 3), 50);
-
-function leaseSetting(v: string | undefined): number {
-  const n = Number(v);
-  return v && Number.isInteger(n) && n >= 300 ? n : 30_000;
-}
+export const DEFAULT_LEASE_MS = 30_000;
 
 /**
  * Gives the conversation up. With `tx`, the database claim is released inside that transaction
@@ -46,11 +41,21 @@ export class ConversationGate {
   private readonly held = new Map<string, string>(); // runId → conversationId
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly store: Store) {
-    this.timer = setInterval(() => {
-      void this.store.claims.renew([...this.held.keys()], leaseUntil()).catch(() => {});
-    }, RENEW_MS);
+  constructor(
+    private readonly store: Store,
+    private readonly leaseMs = DEFAULT_LEASE_MS,
+  ) {
+    this.timer = setInterval(
+      () => {
+        void this.store.claims.renew([...this.held.keys()], this.leaseUntil()).catch(() => {});
+      },
+      Math.max(Math.floor(leaseMs / 3), 50),
+    );
     this.timer.unref();
+  }
+
+  private leaseUntil(): string {
+    return new Date(Date.now() + this.leaseMs).toISOString();
   }
 
   /**
@@ -119,7 +124,7 @@ export class ConversationGate {
         conversationId,
         runId,
         new Date().toISOString(),
-        leaseUntil(),
+        this.leaseUntil(),
       );
       if (claimed) return claimed;
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
@@ -135,10 +140,6 @@ export class ConversationGate {
   close(): void {
     clearInterval(this.timer);
   }
-}
-
-function leaseUntil(): string {
-  return new Date(Date.now() + LEASE_MS).toISOString();
 }
 
 async function waitFor(

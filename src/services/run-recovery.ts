@@ -4,7 +4,6 @@
  * written in one transaction) and frees the conversations.
  */
 import type { Logger } from '../logger.js';
-import { LEASE_MS } from '../runtime/conversation-gate.js';
 import type { DialectName } from '../store/index.js';
 import { nowIso } from '../store/records.js';
 import type { Store } from '../store/store.js';
@@ -31,15 +30,15 @@ export async function recoverOrphanRuns(
  * or that never started: a live process gives up on a queued run after `waitMs`, so a run still
  * `created` two leases after that belongs to a process that is gone.
  */
-export function startRunSweeper(store: Store, waitMs: number, log: Logger): NodeJS.Timeout {
+export function startRunSweeper(store: Store, waitMs: number, leaseMs: number, log: Logger): NodeJS.Timeout {
   const timer = setInterval(
     () => {
-      sweep(store, waitMs + 2 * LEASE_MS).then(
+      sweep(store, waitMs + 2 * leaseMs).then(
         (n) => n > 0 && log.warn({ failed: n }, 'failed runs whose process is gone'),
         (err: unknown) => log.error({ err }, 'run sweeper failed'),
       );
     },
-    Math.min(15_000, LEASE_MS / 2),
+    Math.min(15_000, leaseMs / 2),
   );
   timer.unref();
   return timer;
