@@ -21,7 +21,7 @@ import {
   seeded,
   weirdString,
 } from './support/fuzz-gen.js';
-import { fillPath, type Operation, operations } from './support/openapi-walk.js';
+import { type Operation, operations } from './support/openapi-walk.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 const SEED = Number(process.env.LETTA_FUZZ_SEED ?? 20_240_611);

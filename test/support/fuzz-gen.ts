@@ -37,6 +37,7 @@ const WEIRD_STRINGS = [
   "'; DROP TABLE agents; --",
   '%00%2e%2e%2f',
   '<script>alert(1)</script>',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a log-injection payload, meant literally
   '${jndi:ldap://x}',
   '{{7*7}}',
   'null',
