@@ -15,27 +15,11 @@ import { createLogger } from '../src/logger.js';
 import { createTestDatabase } from './support/databases.js';
 import { startFakeLlm } from './support/fake-llm.js';
 import { operations, type Schema } from './support/openapi-walk.js';
+import { redisReachable, TEST_REDIS_URL } from './support/redis.js';
 import { startCli, startTestServer } from './support/server.js';
 
 type Json = Record<string, unknown>;
-const REDIS_URL = process.env.LETTA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function redisReachable(): Promise<boolean> {
-  const redis = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    connectTimeout: 1000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  try {
-    await redis.connect();
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
-}
+const REDIS_URL = TEST_REDIS_URL;
 
 describe('rate limits across processes', () => {
   it('two letta servers sharing one Redis count together: the 6th request of 5/minute is 429', async (ctx) => {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ROUTE_MODULES } from '../src/http/routes/index.js';
 import { DIALECTS } from './support/databases.js';
+import { redisReachable, TEST_REDIS_URL } from './support/redis.js';
 import { startTestServer } from './support/server.js';
 
 type Json = Record<string, unknown>;
@@ -82,24 +83,6 @@ describe('CORS (sqlite; no store involved)', () => {
   });
 });
 
-async function redisReachable(url: string): Promise<boolean> {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 1000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  try {
-    await redis.connect();
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
-}
-
 async function clearRedisCounters(url: string): Promise<void> {
   const { Redis } = await import('ioredis');
   const redis = new Redis(url);
@@ -111,7 +94,7 @@ async function clearRedisCounters(url: string): Promise<void> {
 describe('rate limiting (sqlite; no store involved)', () => {
   for (const store of ['memory', 'redis'] as const) {
     it(`answers 429 RATE_LIMITED with Retry-After once over the limit (${store})`, async (ctx) => {
-      const redisUrl = process.env.LETTA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+      const redisUrl = TEST_REDIS_URL;
       if (store === 'redis' && !(await redisReachable(redisUrl))) {
         ctx.skip(`no Redis at ${redisUrl} (set LETTA_TEST_REDIS_URL)`);
       }
