@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { LettaError } from './errors.js';
+import { DEFAULT_HNSW, type HnswSettings } from './store/passage-index.js';
 
 export interface RateLimitConfig {
   max: number;
@@ -55,6 +56,12 @@ export interface ServerConfig {
   requestTimeoutMs: number;
   /** A socket idle this long is closed (LETTA_IDLE_TIMEOUT_MS; streams send keepalives). */
   connectionTimeoutMs: number;
+  /**
+   * PostgreSQL archival search (pgvector HNSW): LETTA_HNSW_M, LETTA_HNSW_EF_CONSTRUCTION (apply to
+   * indexes built afterwards), LETTA_HNSW_EF_SEARCH, LETTA_HNSW_BUILD_MEMORY,
+   * LETTA_HNSW_BUILD_WORKERS. Defaults measured in bench/RESULTS.md (archival section).
+   */
+  hnsw: HnswSettings;
 }
 
 /** The flags `letta server` accepts (commander's parsed options). */
@@ -113,6 +120,40 @@ export function resolveConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = proce
     headersTimeoutMs: parseIntSetting('LETTA_HEADERS_TIMEOUT_MS', env.LETTA_HEADERS_TIMEOUT_MS, 10_000),
     requestTimeoutMs: parseIntSetting('LETTA_REQUEST_TIMEOUT_MS', env.LETTA_REQUEST_TIMEOUT_MS, 60_000),
     connectionTimeoutMs: parseIntSetting('LETTA_IDLE_TIMEOUT_MS', env.LETTA_IDLE_TIMEOUT_MS, 600_000),
+    hnsw: parseHnsw(env),
+  };
+}
+
+/** HNSW settings from the environment, range-checked (pgvector's own limits). */
+export function parseHnsw(env: NodeJS.ProcessEnv): HnswSettings {
+  const int = (name: string, fallback: number, min: number, max: number) => {
+    const n = parseIntSetting(name, env[name], fallback);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new LettaError(
+        'BAD_REQUEST',
+        `invalid ${name} '${env[name]}': expected an integer from ${min} to ${max}`,
+      );
+    return n;
+  };
+  const m = int('LETTA_HNSW_M', DEFAULT_HNSW.m, 2, 100);
+  const efConstruction = int('LETTA_HNSW_EF_CONSTRUCTION', DEFAULT_HNSW.efConstruction, 4, 1000);
+  if (efConstruction < 2 * m)
+    throw new LettaError(
+      'BAD_REQUEST',
+      `invalid LETTA_HNSW_EF_CONSTRUCTION '${efConstruction}': must be at least twice LETTA_HNSW_M (${m})`,
+    );
+  const buildMemory = env.LETTA_HNSW_BUILD_MEMORY || DEFAULT_HNSW.buildMemory;
+  if (!/^\d+\s*(kB|MB|GB|TB)$/.test(buildMemory))
+    throw new LettaError(
+      'BAD_REQUEST',
+      `invalid LETTA_HNSW_BUILD_MEMORY '${buildMemory}': expected e.g. 512MB or 2GB`,
+    );
+  return {
+    m,
+    efConstruction,
+    efSearch: int('LETTA_HNSW_EF_SEARCH', DEFAULT_HNSW.efSearch, 1, 1000),
+    buildMemory,
+    buildWorkers: int('LETTA_HNSW_BUILD_WORKERS', DEFAULT_HNSW.buildWorkers, 0, 64),
   };
 }
 

@@ -19,6 +19,7 @@ import { MessageService } from './services/message-service.js';
 import { recoverOrphanRuns, startRunSweeper } from './services/run-recovery.js';
 import { ToolService } from './services/tool-service.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase, Store } from './store/index.js';
+import { newIndexState } from './store/passage-repository.js';
 import { acquireProcessLock } from './store/process-lock.js';
 
 export interface Core {
@@ -78,7 +79,7 @@ export async function createCore(
       const report = await migrateToLatest(database);
       if (report.applied.length > 0) log.info({ applied: report.applied }, 'database migrated');
     }
-    const store = new Store(database.db, database.dialect);
+    const store = new Store(database.db, database.dialect, newIndexState(config.hnsw));
     await store.organizations.ensureDefault();
     const providers = createProviderRegistry(options.env ?? process.env);
     const blocks = new BlockService(store);

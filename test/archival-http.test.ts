@@ -75,12 +75,7 @@ describe.each(DIALECTS)('archival memory routes on %s', (dialect) => {
   it('V1: a dimension mismatch is a 422 naming both dimensions', async () => {
     await t.core.archival.insert(ctx, agent, { text: 'hello' });
     const archive = await t.core.archival.archive(ctx, agent, false);
-    await t.core.store.passages.updateArchiveEmbedding(
-      ctx.org,
-      archive!.id,
-      'openai/text-embedding-3-large',
-      3072,
-    );
+    await t.core.store.archives.updateEmbedding(ctx.org, archive!.id, 'openai/text-embedding-3-large', 3072);
     const r = await app.inject({
       method: 'POST',
       url: `/v1/agents/${agent.id}/archival-memory`,

@@ -146,7 +146,7 @@ describe.each(DIALECTS)('archival memory on %s', (dialect) => {
     // Same handle, but the provider now answers with 64-dimensional vectors: simulate with a second fake.
     const archive = await t.core.archival.archive(ctx, agent, false);
     expect(archive?.embedding_dim).toBe(32);
-    await t.core.store.passages.updateArchiveEmbedding(ctx.org, archive!.id, 'openai/old-model', 64);
+    await t.core.store.archives.updateEmbedding(ctx.org, archive!.id, 'openai/old-model', 64);
     const err = await t.core.archival.insert(ctx, agent, { text: 'second' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'EMBEDDING_DIMENSION_MISMATCH', status: 422 });
     expect(String((err as Error).message)).toContain('64-dimensional');

@@ -15,8 +15,8 @@ import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../runtime/llm/index.js';
 import type { ArchivalTools, ToolEnv } from '../runtime/tools/execute-tool.js';
 import { ToolError } from '../runtime/tools/memory-edits.js';
+import type { ArchiveRecord } from '../store/archive-repository.js';
 import type {
-  ArchiveRecord,
   NewPassage,
   PassageFilter,
   PassageListQuery,
@@ -85,7 +85,10 @@ export class ArchivalService {
     };
   }
 
-  /** The agent's archive, created (with the agent's embedding handle) when `create` and missing. */
+  /**
+   * The archive the agent writes to (the first linked to it), created (with the agent's
+   * embedding handle) when `create` and missing.
+   */
   async archive(ctx: RequestContext, agent: AgentRecord, create: true): Promise<ArchiveRecord>;
   async archive(ctx: RequestContext, agent: AgentRecord, create: boolean): Promise<ArchiveRecord | undefined>;
   async archive(
@@ -93,55 +96,78 @@ export class ArchivalService {
     agent: AgentRecord,
     create: boolean,
   ): Promise<ArchiveRecord | undefined> {
-    const found = await this.store.passages.archiveForAgent(ctx.org, agent.id);
+    const [found] = await this.store.archives.listForAgent(ctx.org, agent.id);
     if (found || !create) return found;
     const archive: ArchiveRecord = {
       id: newId('archive'),
       organization_id: ctx.org,
       name: `${agent.name} archival memory`,
+      description: null,
+      metadata: {},
       embedding: agent.embedding,
       embedding_dim: null,
       created_at: nowIso(),
+      updated_at: null,
     };
-    await this.store.transaction((tx) => tx.passages.insertArchive(archive, agent.id));
+    await this.store.transaction(async (tx) => {
+      await tx.archives.insert(archive);
+      await tx.archives.attach(ctx.org, archive.id, agent.id);
+    });
     return archive;
   }
 
   /** Stores a passage (embedded when the agent has an embedding model); returns it as a one-element list. */
   async insert(ctx: RequestContext, agent: AgentRecord, input: InsertPassageInput): Promise<PassageRecord[]> {
-    const text = input.text;
-    if (text.trim() === '') throw new LettaError('VALIDATION_ERROR', 'text must not be empty');
-    const createdAt = input.created_at === undefined ? nowIso() : isoDate(input.created_at, 'created_at');
+    checkInput(input);
     const archive = await this.archive(ctx, agent, true);
-    const embedded = await this.embed(agent, [text]);
-    let dim: number | null = null;
-    let vector: number[] | null = null;
+    return this.insertPassages(ctx, archive, agent.embedding, [input]);
+  }
+
+  /**
+   * Stores passages in an archive, embedded with `embedding` (null: keyword search only), in one
+   * transaction (multi-row inserts), all or none. The bulk path: when their dimension has no
+   * vector index yet, the index is built once after the rows are in (PostgreSQL), not row by row.
+   */
+  async insertPassages(
+    ctx: RequestContext,
+    archive: ArchiveRecord,
+    embedding: string | null,
+    inputs: InsertPassageInput[],
+  ): Promise<PassageRecord[]> {
+    if (inputs.length === 0) return [];
+    inputs.forEach(checkInput);
+    const createdAt = inputs.map((i) =>
+      i.created_at === undefined ? nowIso() : isoDate(i.created_at, 'created_at'),
+    );
+    const embedded = await this.embed(
+      embedding,
+      inputs.map((i) => i.text),
+    );
+    const dim = embedded?.dimension ?? null;
     if (embedded) {
-      dim = embedded.dimension;
-      vector = embedded.vectors[0] ?? null;
-      this.checkDimension(archive, embedded.handle, dim);
-      await this.store.passages.ensureDimension(dim);
+      this.checkDimension(archive, embedded.handle, embedded.dimension);
+      await this.store.passages.ensureDimension(embedded.dimension);
     }
-    const passage: NewPassage = {
+    const passages: NewPassage[] = inputs.map((input, i) => ({
       id: newId('passage'),
       organization_id: ctx.org,
       archive_id: archive.id,
-      text,
+      text: input.text,
       tags: [...new Set(input.tags ?? [])],
       metadata: input.metadata ?? {},
       embedding_model: embedded?.handle ?? null,
       embedding_dim: dim,
-      created_at: createdAt,
-      vector,
-    };
+      created_at: createdAt[i] ?? nowIso(),
+      vector: embedded?.vectors[i] ?? null,
+    }));
     await this.store.transaction(async (tx) => {
       if (embedded && archive.embedding_dim === null) {
-        await tx.passages.updateArchiveEmbedding(ctx.org, archive.id, embedded.handle, embedded.dimension);
+        await tx.archives.updateEmbedding(ctx.org, archive.id, embedded.handle, embedded.dimension);
       }
-      await tx.passages.insert([passage]);
+      await tx.passages.insert(passages);
     });
-    const { vector: _v, ...record } = passage;
-    return [record];
+    if (dim !== null) await this.store.passages.ensureIndex(dim);
+    return passages.map(({ vector: _v, ...record }) => record);
   }
 
   async search(
@@ -171,19 +197,27 @@ export class ArchivalService {
         this.log.warn(note);
       }
     }
-    const archive = await this.archive(ctx, agent, false);
+    const archives = await this.store.archives.listForAgent(ctx.org, agent.id);
+    const [archive] = archives;
     if (!archive) return { results: [], search_mode: mode, note };
     const pool = Math.min(Math.max(topK * 4, 50), 1000);
     let vectorHits: ScoredId[] = [];
     let keywordHits: ScoredId[] = [];
     if (mode !== 'keyword') {
-      const embedded = await this.embed(agent, [query]);
+      const embedded = await this.embed(agent.embedding, [query]);
       const vector = embedded?.vectors[0];
       if (embedded && vector) {
         this.checkDimension(archive, embedded.handle, embedded.dimension);
+        // Attached archives embedded with another model join through keywords only.
+        const sameSpace = archives.filter(
+          (a) =>
+            a === archive ||
+            ((a.embedding_dim === null || a.embedding_dim === embedded.dimension) &&
+              (a.embedding === null || a.embedding === embedded.handle)),
+        );
         vectorHits = await this.store.passages.nearest(
           ctx.org,
-          archive.id,
+          sameSpace.map((a) => a.id),
           vector,
           filter,
           mode === 'vector' ? topK : pool,
@@ -193,7 +227,7 @@ export class ArchivalService {
     if (mode !== 'vector') {
       keywordHits = await this.store.passages.keyword(
         ctx.org,
-        archive.id,
+        archives.map((a) => a.id),
         query,
         filter,
         mode === 'keyword' ? topK : pool,
@@ -214,22 +248,24 @@ export class ArchivalService {
     return { results, search_mode: mode, note };
   }
 
+  /** The passages of every archive linked to the agent. */
   async list(ctx: RequestContext, agent: AgentRecord, query: PassageListQuery): Promise<PassageRecord[]> {
-    const archive = await this.archive(ctx, agent, false);
-    return archive ? this.store.passages.list(ctx.org, archive.id, query) : [];
+    return this.store.passages.list(ctx.org, await this.archiveIds(ctx, agent), query);
   }
 
   async get(ctx: RequestContext, agent: AgentRecord, id: string): Promise<PassageRecord> {
-    const archive = await this.archive(ctx, agent, false);
-    const passage = archive && (await this.store.passages.get(ctx.org, archive.id, id));
+    const passage = await this.store.passages.get(ctx.org, await this.archiveIds(ctx, agent), id);
     if (!passage) throw new LettaError('PASSAGE_NOT_FOUND', `Passage '${id}' not found`);
     return passage;
   }
 
   async delete(ctx: RequestContext, agent: AgentRecord, id: string): Promise<void> {
-    const archive = await this.archive(ctx, agent, false);
-    const deleted = archive ? await this.store.passages.delete(ctx.org, archive.id, id) : false;
+    const deleted = await this.store.passages.delete(ctx.org, await this.archiveIds(ctx, agent), id);
     if (!deleted) throw new LettaError('PASSAGE_NOT_FOUND', `Passage '${id}' not found`);
+  }
+
+  private async archiveIds(ctx: RequestContext, agent: AgentRecord): Promise<string[]> {
+    return (await this.store.archives.listForAgent(ctx.org, agent.id)).map((a) => a.id);
   }
 
   /**
@@ -260,7 +296,7 @@ export class ArchivalService {
       const batch = await this.store.passages.listForReembed(ctx.org, archive.id, after, REEMBED_BATCH);
       if (batch.length === 0) break;
       const embedded = await this.embed(
-        agent,
+        agent.embedding,
         batch.map((p) => p.text),
       );
       if (!embedded) break;
@@ -283,7 +319,8 @@ export class ArchivalService {
       count += batch.length;
       after = batch.at(-1)?.id;
     }
-    await this.store.passages.updateArchiveEmbedding(ctx.org, archive.id, handle, dim);
+    await this.store.archives.updateEmbedding(ctx.org, archive.id, handle, dim);
+    if (dim !== null) await this.store.passages.ensureIndex(dim);
     this.log.info({ agent: agent.id, archive: archive.id, count, dim }, 're-embedded archival memory');
     return { archive_id: archive.id, reembedded: count, embedding: handle, embedding_dim: dim };
   }
@@ -333,11 +370,11 @@ export class ArchivalService {
   // Helpers
 
   private async embed(
-    agent: AgentRecord,
+    handle: string | null,
     inputs: string[],
   ): Promise<{ vectors: number[][]; dimension: number; handle: string } | null> {
-    if (!agent.embedding) return null;
-    const model = this.providers.resolveEmbedding(agent.embedding);
+    if (!handle) return null;
+    const model = this.providers.resolveEmbedding(handle);
     const { vectors, dimension } = await model.client.embed({ model: model.model, inputs });
     if (vectors.length !== inputs.length || dimension < 1) {
       throw new LettaError(
@@ -394,6 +431,10 @@ export function fuse(vector: ScoredId[], keyword: ScoredId[], k = RRF_K): Fused[
       b.score - a.score ||
       (a.vectorRank ?? Number.MAX_SAFE_INTEGER) - (b.vectorRank ?? Number.MAX_SAFE_INTEGER),
   );
+}
+
+function checkInput(input: InsertPassageInput): void {
+  if (input.text.trim() === '') throw new LettaError('VALIDATION_ERROR', 'text must not be empty');
 }
 
 function isoDate(value: string, field: string): string {

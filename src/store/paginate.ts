@@ -7,7 +7,7 @@ import { type SelectQueryBuilder, sql } from 'kysely';
 import type { PageQuery } from './records.js';
 import type { Database } from './schema.js';
 
-type PagedTable = 'agents' | 'blocks' | 'tools' | 'conversations' | 'runs' | 'passages';
+type PagedTable = 'agents' | 'blocks' | 'tools' | 'conversations' | 'runs' | 'passages' | 'archives';
 
 export function paginate<DB extends Database, TB extends keyof DB & PagedTable, O>(
   qb: SelectQueryBuilder<DB, TB, O>,

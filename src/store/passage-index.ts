@@ -7,12 +7,38 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { DialectName } from './dialect-name.js';
 
+/**
+ * HNSW parameters (PostgreSQL). `m` and `efConstruction` apply to indexes built afterwards (an
+ * existing index keeps the parameters it was built with); `efSearch` to every search.
+ */
+export interface HnswSettings {
+  /** Graph degree (pgvector default 16). */
+  m: number;
+  /** Candidate list while building (pgvector default 64). */
+  efConstruction: number;
+  /** Candidate list while searching (`hnsw.ef_search`); raised to the page size when larger. */
+  efSearch: number;
+  /** `maintenance_work_mem` for an index build, e.g. `1GB` (the graph should fit in it). */
+  buildMemory: string;
+  /** `max_parallel_maintenance_workers` for an index build. */
+  buildWorkers: number;
+}
+
+export const DEFAULT_HNSW: HnswSettings = {
+  m: 16,
+  efConstruction: 64,
+  efSearch: 100,
+  buildMemory: '1GB',
+  buildWorkers: 2,
+};
+
 /** Per-database search state shared by every repository over it (also inside transactions). */
 export interface IndexState {
   /** Whether the vector extension is usable; detected on first use. */
   vector: boolean | undefined;
-  /** Dimensions whose vector table / index is known to exist. */
+  /** Dimensions whose vector table (SQLite) / valid HNSW index (PostgreSQL) is known to exist. */
   dims: Set<number>;
+  hnsw: HnswSettings;
 }
 
 /** A passage row as written, plus its vector (null: not embedded). */
@@ -43,7 +69,8 @@ export interface PassageFilter {
 
 export interface SearchScope {
   org: string;
-  archiveId: string;
+  /** The archives searched (an agent's linked archives); at least one. */
+  archiveIds: string[];
   filter: PassageFilter;
   limit: number;
 }
@@ -57,9 +84,20 @@ export interface ScoredId {
 export interface PassageIndex {
   /** Whether vectors can be stored and searched (pgvector / sqlite-vec loaded). */
   vectorAvailable(): Promise<boolean>;
-  /** Creates the vector table / index for this dimension if missing (idempotent; call outside long transactions). */
+  /**
+   * Makes vectors of this dimension storable: SQLite creates the `vec0` table (needed before the
+   * insert); PostgreSQL needs nothing (the column has no fixed dimension). Idempotent.
+   */
   ensureDimension(dim: number): Promise<void>;
-  /** Inserts passages with their index rows (keys, full text, vectors). */
+  /**
+   * Builds the dimension's approximate index when it does not exist yet, after the rows are in
+   * (PostgreSQL: `CREATE INDEX CONCURRENTLY` with the build settings, so a bulk load pays for one
+   * build instead of per-row maintenance and other tenants keep writing); a no-op where the index
+   * is exact (sqlite-vec). Call outside transactions; never drops a valid index. Returns whether
+   * it built one.
+   */
+  ensureIndex(dim: number): Promise<boolean>;
+  /** Inserts passages with their index rows (keys, full text, vectors), in multi-row chunks. */
   insert(rows: PassageRow[]): Promise<void>;
   /** Replaces the vector of existing passages (re-embedding). */
   replaceVectors(rows: VectorReplacement[]): Promise<void>;

@@ -1,33 +1,26 @@
 /**
- * Archives and their passages (archival memory). Plain rows go through Kysely; the search
+ * Passages (archival memory). Plain rows go through Kysely; the search
  * indexes (integer keys, FTS, vectors) through the dialect's {@link PassageIndex}.
  */
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { DialectName } from './dialect-name.js';
 import { paginate } from './paginate.js';
-import type {
-  IndexState,
-  PassageFilter,
-  PassageIndex,
-  PassageRow,
-  ScoredId,
-  VectorReplacement,
+import {
+  DEFAULT_HNSW,
+  type HnswSettings,
+  type IndexState,
+  type PassageFilter,
+  type PassageIndex,
+  type PassageRow,
+  type ScoredId,
+  type VectorReplacement,
 } from './passage-index.js';
 import { type JsonObject, type PageQuery, parseJson } from './records.js';
-import type { ArchiveTable, Database, PassageTable } from './schema.js';
+import type { Database, PassageTable } from './schema.js';
 import { PostgresPassageIndex } from './vector-index-postgres.js';
 import { SqlitePassageIndex } from './vector-index-sqlite.js';
 
-export type { PassageFilter, ScoredId } from './passage-index.js';
-
-export interface ArchiveRecord {
-  id: string;
-  organization_id: string;
-  name: string;
-  embedding: string | null;
-  embedding_dim: number | null;
-  created_at: string;
-}
+export type { HnswSettings, PassageFilter, ScoredId } from './passage-index.js';
 
 export interface PassageRecord {
   id: string;
@@ -51,8 +44,9 @@ export interface PassageListQuery extends PageQuery {
   search?: string | undefined;
 }
 
-export function newIndexState(): IndexState {
-  return { vector: undefined, dims: new Set() };
+/** Fresh search state; `hnsw` overrides the defaults (from the config: LETTA_HNSW_*). */
+export function newIndexState(hnsw: Partial<HnswSettings> = {}): IndexState {
+  return { vector: undefined, dims: new Set(), hnsw: { ...DEFAULT_HNSW, ...hnsw } };
 }
 
 export class PassageRepository {
@@ -67,52 +61,23 @@ export class PassageRepository {
       dialect === 'postgres' ? new PostgresPassageIndex(db, state) : new SqlitePassageIndex(db, state);
   }
 
-  // Archives
-
-  /** The archive linked to this agent (the oldest, if several). */
-  async archiveForAgent(org: string, agentId: string): Promise<ArchiveRecord | undefined> {
-    return this.db
-      .selectFrom('archives as a')
-      .innerJoin('archives_agents as aa', 'aa.archive_id', 'a.id')
-      .selectAll('a')
-      .where('aa.agent_id', '=', agentId)
-      .where('a.organization_id', '=', org)
-      .orderBy('a.created_at')
-      .orderBy('a.id')
-      .executeTakeFirst();
-  }
-
-  async insertArchive(archive: ArchiveRecord, agentId: string): Promise<void> {
-    await this.db.insertInto('archives').values(archive).execute();
-    await this.db
-      .insertInto('archives_agents')
-      .values({ archive_id: archive.id, agent_id: agentId, organization_id: archive.organization_id })
-      .execute();
-  }
-
-  async updateArchiveEmbedding(
-    org: string,
-    archiveId: string,
-    embedding: string | null,
-    dim: number | null,
-  ): Promise<void> {
-    await this.db
-      .updateTable('archives')
-      .set({ embedding, embedding_dim: dim })
-      .where('id', '=', archiveId)
-      .where('organization_id', '=', org)
-      .execute();
-  }
-
   // Passages
 
   async vectorAvailable(): Promise<boolean> {
     return this.index.vectorAvailable();
   }
 
-  /** Creates the vector table / index for a dimension; call before the inserting transaction. */
+  /** Makes vectors of a dimension storable (SQLite's vec0 table); call before the inserting transaction. */
   async ensureDimension(dim: number): Promise<void> {
     await this.index.ensureDimension(dim);
+  }
+
+  /**
+   * Builds the dimension's HNSW index if missing (PostgreSQL); call after the inserting
+   * transaction committed, outside any transaction. Returns whether it built one.
+   */
+  async ensureIndex(dim: number): Promise<boolean> {
+    return this.index.ensureIndex(dim);
   }
 
   async insert(passages: NewPassage[]): Promise<void> {
@@ -124,12 +89,13 @@ export class PassageRepository {
     await this.index.insert(rows);
   }
 
-  async get(org: string, archiveId: string, id: string): Promise<PassageRecord | undefined> {
+  async get(org: string, archiveIds: string[], id: string): Promise<PassageRecord | undefined> {
+    if (archiveIds.length === 0) return undefined;
     const row = await this.db
       .selectFrom('passages')
       .selectAll()
       .where('organization_id', '=', org)
-      .where('archive_id', '=', archiveId)
+      .where('archive_id', 'in', archiveIds)
       .where('id', '=', id)
       .executeTakeFirst();
     return row && fromRow(row);
@@ -148,12 +114,14 @@ export class PassageRepository {
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
-  async list(org: string, archiveId: string, query: PassageListQuery): Promise<PassageRecord[]> {
+  /** A page of the passages of these archives. */
+  async list(org: string, archiveIds: string[], query: PassageListQuery): Promise<PassageRecord[]> {
+    if (archiveIds.length === 0) return [];
     let q = this.db
       .selectFrom('passages')
       .selectAll()
       .where('organization_id', '=', org)
-      .where('archive_id', '=', archiveId);
+      .where('archive_id', 'in', archiveIds);
     if (query.search) {
       const pattern = `%${query.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       q = q.where(sql<boolean>`lower(passages.text) LIKE ${pattern} ESCAPE '\\'`);
@@ -169,7 +137,7 @@ export class PassageRepository {
     after: string | undefined,
     batch: number,
   ): Promise<PassageRecord[]> {
-    return this.list(org, archiveId, { limit: batch, after, order: 'asc' });
+    return this.list(org, [archiveId], { limit: batch, after, order: 'asc' });
   }
 
   async count(org: string, archiveId: string): Promise<number> {
@@ -182,11 +150,12 @@ export class PassageRepository {
     return Number(row?.n ?? 0);
   }
 
-  async delete(org: string, archiveId: string, id: string): Promise<boolean> {
+  async delete(org: string, archiveIds: string[], id: string): Promise<boolean> {
+    if (archiveIds.length === 0) return false;
     const r = await this.db
       .deleteFrom('passages')
       .where('organization_id', '=', org)
-      .where('archive_id', '=', archiveId)
+      .where('archive_id', 'in', archiveIds)
       .where('id', '=', id)
       .executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
@@ -199,23 +168,25 @@ export class PassageRepository {
   /** Nearest passages by cosine distance (score = distance, closest first). */
   async nearest(
     org: string,
-    archiveId: string,
+    archiveIds: string[],
     vector: number[],
     filter: PassageFilter,
     limit: number,
   ): Promise<ScoredId[]> {
-    return this.index.nearest({ org, archiveId, filter, limit }, vector, vector.length);
+    if (archiveIds.length === 0) return [];
+    return this.index.nearest({ org, archiveIds, filter, limit }, vector, vector.length);
   }
 
   /** Keyword matches (score = relevance, best first). */
   async keyword(
     org: string,
-    archiveId: string,
+    archiveIds: string[],
     query: string,
     filter: PassageFilter,
     limit: number,
   ): Promise<ScoredId[]> {
-    return this.index.keyword({ org, archiveId, filter, limit }, query);
+    if (archiveIds.length === 0) return [];
+    return this.index.keyword({ org, archiveIds, filter, limit }, query);
   }
 
   get dialectName(): DialectName {
@@ -236,5 +207,3 @@ function fromRow(row: Selectable<PassageTable>): PassageRecord {
     created_at: row.created_at,
   };
 }
-
-export type ArchiveRow = Selectable<ArchiveTable>;

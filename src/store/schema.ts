@@ -196,13 +196,19 @@ export interface ArchiveTable {
   /** The embedding handle passages of this archive are embedded with. */
   embedding: string | null;
   embedding_dim: number | null;
+  description: string | null;
+  /** JSON object. */
+  metadata: Generated<string>;
   created_at: string;
+  updated_at: string | null;
 }
 
 export interface ArchiveAgentTable {
   archive_id: string;
   agent_id: string;
   organization_id: string;
+  /** When the link was made ('' for links older than migration 003). */
+  created_at: Generated<string>;
 }
 
 export interface PassageTable {

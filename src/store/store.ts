@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import { AgentRepository } from './agent-repository.js';
 import { ApiKeyRepository } from './api-key-repository.js';
+import { ArchiveRepository } from './archive-repository.js';
 import { BlockRepository } from './block-repository.js';
 import { ConversationClaims, ConversationRepository } from './conversation-repository.js';
 import type { DialectName } from './dialect-name.js';
@@ -27,6 +28,7 @@ export class Store {
   readonly runs: RunRepository;
   readonly claims: ConversationClaims;
   readonly passages: PassageRepository;
+  readonly archives: ArchiveRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -36,14 +38,15 @@ export class Store {
   ) {
     this.organizations = new OrganizationRepository(db);
     this.apiKeys = new ApiKeyRepository(db);
-    this.agents = new AgentRepository(db);
-    this.blocks = new BlockRepository(db);
-    this.tools = new ToolRepository(db);
-    this.conversations = new ConversationRepository(db);
-    this.messages = new MessageRepository(db);
-    this.runs = new RunRepository(db);
-    this.claims = new ConversationClaims(db);
+    this.agents = new AgentRepository(db, dialect);
+    this.blocks = new BlockRepository(db, dialect);
+    this.tools = new ToolRepository(db, dialect);
+    this.conversations = new ConversationRepository(db, dialect);
+    this.messages = new MessageRepository(db, dialect);
+    this.runs = new RunRepository(db, dialect);
+    this.claims = new ConversationClaims(db, dialect);
     this.passages = new PassageRepository(db, dialect, indexState);
+    this.archives = new ArchiveRepository(db);
   }
 
   /** Runs `fn` in one transaction; everything it writes commits or rolls back together. */

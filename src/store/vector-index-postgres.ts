@@ -1,9 +1,12 @@
 /**
  * PostgreSQL search: pgvector `embedding vector` (no fixed dimension) with one HNSW cosine index
- * per dimension, a partial expression index created when the dimension first appears; queries
- * cast to that dimension and repeat the partial predicate as a literal so the planner uses it.
- * Searches run with `hnsw.ef_search = 200` and pgvector 0.8's iterative scan (so filters applied
- * after the index scan still fill the page). Full text: GIN on `to_tsvector('english', text)`,
+ * per dimension, a partial expression index built after the first rows of that dimension are in
+ * (so a bulk load into a new dimension builds the graph once, not row by row); queries cast to
+ * that dimension and repeat the partial predicate as a literal so the planner uses it. The table
+ * is shared by every organization: an index is only ever created (concurrently), never dropped,
+ * except the invalid leftover of a build that died. Searches run with `hnsw.ef_search` from the
+ * settings (LETTA_HNSW_EF_SEARCH) and pgvector 0.8's iterative scan (so filters applied after the
+ * index scan still fill the page). Full text: GIN on `to_tsvector('english', text)`,
  * queried with `websearch_to_tsquery` (the query's words OR-ed) and ranked by `ts_rank_cd`.
  */
 import { type Kysely, sql } from 'kysely';
@@ -20,6 +23,18 @@ import {
   type VectorReplacement,
 } from './passage-index.js';
 import type { Database } from './schema.js';
+
+/** Rows per INSERT statement (10 parameters a row; PostgreSQL allows 65,535 a statement). */
+const INSERT_CHUNK = 2000;
+
+/** A vector in pgvector's binary format (int16 dimension, int16 unused, float4s, big-endian). */
+function binary(vector: number[]): Buffer {
+  const buf = Buffer.allocUnsafe(4 + 4 * vector.length);
+  buf.writeInt16BE(vector.length, 0);
+  buf.writeInt16BE(0, 2);
+  for (let i = 0; i < vector.length; i++) buf.writeFloatBE(vector[i] ?? 0, 4 + 4 * i);
+  return buf;
+}
 
 function literal(vector: number[]): string {
   return `[${vector.join(',')}]`;
@@ -43,29 +58,88 @@ export class PostgresPassageIndex implements PassageIndex {
     return this.state.vector;
   }
 
-  async ensureDimension(dim: number): Promise<void> {
-    if (this.state.dims.has(dim) || !(await this.vectorAvailable())) return;
-    const d = dimLiteral(dim);
-    try {
-      await sql`CREATE INDEX IF NOT EXISTS ${sql.raw(`passages_embedding_${dim}`)} ON passages
-        USING hnsw ((embedding::vector(${d})) vector_cosine_ops) WHERE embedding_dim = ${d}`.execute(this.db);
-    } catch (err) {
-      // Two processes creating the same index at once: the loser sees a duplicate; the index exists.
-      const code = (err as { code?: string }).code;
-      if (code !== '23505' && code !== '42P07') throw err;
+  async ensureDimension(_dim: number): Promise<void> {
+    await this.vectorAvailable();
+  }
+
+  async ensureIndex(dim: number): Promise<boolean> {
+    if (this.state.dims.has(dim) || !(await this.vectorAvailable())) return false;
+    const name = `passages_embedding_${dim}`;
+    if ((await indexStatus(this.db, name)) === 'valid') {
+      this.state.dims.add(dim);
+      return false;
     }
-    this.state.dims.add(dim);
+    const built = this.db.isTransaction
+      ? await this.buildInTransaction(dim, name)
+      : await this.db.connection().execute((conn) => this.buildConcurrently(conn, dim, name));
+    if (built && (await indexStatus(this.db, name)) === 'valid') this.state.dims.add(dim);
+    return built;
+  }
+
+  /**
+   * The normal build: on one pooled connection, under an advisory lock on the index name (one
+   * builder per dimension across processes; the others go on and search exactly until it is
+   * valid), with session settings for this build only, reset before the connection goes back.
+   */
+  private async buildConcurrently(conn: Kysely<Database>, dim: number, name: string): Promise<boolean> {
+    const { rows } = await sql<{
+      locked: boolean;
+    }>`SELECT pg_try_advisory_lock(hashtext(${name})) AS locked`.execute(conn);
+    if (!rows[0]?.locked) return false;
+    try {
+      const status = await indexStatus(conn, name);
+      if (status === 'valid') return false;
+      // The leftover of a build that died half-way (invalid, and we hold the builders' lock).
+      if (status === 'invalid') await sql`DROP INDEX CONCURRENTLY IF EXISTS ${sql.raw(name)}`.execute(conn);
+      await this.applyBuildSettings(conn, '');
+      await this.createIndex(dim, name, true).execute(conn);
+      return true;
+    } finally {
+      await sql`RESET maintenance_work_mem`.execute(conn);
+      await sql`RESET max_parallel_maintenance_workers`.execute(conn);
+      await sql`SELECT pg_advisory_unlock(hashtext(${name}))`.execute(conn);
+    }
+  }
+
+  /** Inside a caller's transaction CONCURRENTLY is impossible: a plain build, settings local to it. */
+  private async buildInTransaction(dim: number, name: string): Promise<boolean> {
+    const { rows } = await sql<{
+      locked: boolean;
+    }>`SELECT pg_try_advisory_xact_lock(hashtext(${name})) AS locked`.execute(this.db);
+    if (!rows[0]?.locked || (await indexStatus(this.db, name)) !== 'missing') return false;
+    await this.applyBuildSettings(this.db, 'LOCAL ');
+    await this.createIndex(dim, name, false).execute(this.db);
+    return true;
+  }
+
+  private async applyBuildSettings(db: Kysely<Database>, scope: '' | 'LOCAL '): Promise<void> {
+    const { buildMemory, buildWorkers } = this.state.hnsw;
+    await sql`SET ${sql.raw(scope)}maintenance_work_mem = ${sql.lit(buildMemory)}`.execute(db);
+    await sql`SET ${sql.raw(scope)}max_parallel_maintenance_workers = ${sql.raw(String(Math.trunc(buildWorkers)))}`.execute(
+      db,
+    );
+  }
+
+  private createIndex(dim: number, name: string, concurrently: boolean) {
+    const d = dimLiteral(dim);
+    const { m, efConstruction } = this.state.hnsw;
+    return sql`CREATE INDEX ${sql.raw(concurrently ? 'CONCURRENTLY ' : '')}IF NOT EXISTS ${sql.raw(name)}
+      ON passages USING hnsw ((embedding::vector(${d})) vector_cosine_ops)
+      WITH (m = ${sql.raw(String(Math.trunc(m)))}, ef_construction = ${sql.raw(String(Math.trunc(efConstruction)))})
+      WHERE embedding_dim = ${d}`;
   }
 
   async insert(rows: PassageRow[]): Promise<void> {
     if (rows.length === 0) return;
     const vector = await this.vectorAvailable();
-    for (let i = 0; i < rows.length; i += 500) {
-      const chunk = rows.slice(i, i + 500);
+    // Multi-row VALUES, vectors as binary parameters (pgvector's wire format: no float
+    // formatting in JS or parsing in the server, the bulk of a text insert's cost).
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const chunk = rows.slice(i, i + INSERT_CHUNK);
       const values = chunk.map(
         (r) =>
           sql`(${r.id}, ${r.organization_id}, ${r.archive_id}, ${r.text}, ${r.tags}, ${r.metadata}, ${r.embedding_model}, ${r.embedding_dim}, ${r.created_at}${
-            vector ? sql`, ${r.vector ? literal(r.vector) : null}::vector` : sql``
+            vector ? sql`, ${r.vector ? binary(r.vector) : null}::vector` : sql``
           })`,
       );
       await sql`INSERT INTO passages (id, organization_id, archive_id, text, tags, metadata, embedding_model, embedding_dim, created_at${
@@ -87,15 +161,14 @@ export class PostgresPassageIndex implements PassageIndex {
     if (!(await this.vectorAvailable())) return [];
     const d = dimLiteral(dim);
     const run = async (db: Kysely<Database>) => {
-      await sql`SET LOCAL hnsw.ef_search = ${sql.raw(String(Math.max(200, Math.min(scope.limit, 1000))))}`.execute(
-        db,
-      );
+      const ef = Math.min(Math.max(this.state.hnsw.efSearch, scope.limit), 1000);
+      await sql`SET LOCAL hnsw.ef_search = ${sql.raw(String(Math.trunc(ef)))}`.execute(db);
       await sql`SET LOCAL hnsw.iterative_scan = relaxed_order`.execute(db);
       const { rows } = await sql<{ id: string; distance: number }>`
         SELECT p.id, (p.embedding::vector(${d})) <=> ${literal(vector)}::vector(${d}) AS distance
         FROM passages p
         WHERE p.embedding_dim = ${d} AND p.embedding IS NOT NULL
-          AND p.organization_id = ${scope.org} AND p.archive_id = ${scope.archiveId}${andAll(filterConditions('postgres', scope.filter))}
+          AND p.organization_id = ${scope.org} AND p.archive_id = ANY(${scope.archiveIds}::text[])${andAll(filterConditions('postgres', scope.filter))}
         ORDER BY (p.embedding::vector(${d})) <=> ${literal(vector)}::vector(${d})
         LIMIT ${scope.limit}`.execute(db);
       return rows;
@@ -112,8 +185,17 @@ export class PostgresPassageIndex implements PassageIndex {
       SELECT p.id, ts_rank_cd(to_tsvector('english', p.text), q) AS score
       FROM passages p, websearch_to_tsquery('english', ${words.join(' or ')}) q
       WHERE to_tsvector('english', p.text) @@ q
-        AND p.organization_id = ${scope.org} AND p.archive_id = ${scope.archiveId}${andAll(filterConditions('postgres', scope.filter))}
+        AND p.organization_id = ${scope.org} AND p.archive_id = ANY(${scope.archiveIds}::text[])${andAll(filterConditions('postgres', scope.filter))}
       ORDER BY score DESC, p.created_at DESC LIMIT ${scope.limit}`.execute(this.db);
     return rows.map((r) => ({ id: r.id, score: Number(r.score) }));
   }
+}
+
+/** `valid`, `invalid` (being built, or the leftover of a build that died) or `missing`. */
+async function indexStatus(db: Kysely<Database>, name: string): Promise<'valid' | 'invalid' | 'missing'> {
+  const { rows } = await sql<{
+    valid: boolean;
+  }>`SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass(${name})`.execute(db);
+  const row = rows[0];
+  return !row ? 'missing' : row.valid ? 'valid' : 'invalid';
 }

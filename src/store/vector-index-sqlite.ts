@@ -55,6 +55,11 @@ export class SqlitePassageIndex implements PassageIndex {
     this.state.dims.add(dim);
   }
 
+  /** sqlite-vec's `vec0` is a flat (exact) index kept as rows go in: nothing to build. */
+  async ensureIndex(_dim: number): Promise<boolean> {
+    return false;
+  }
+
   async insert(rows: PassageRow[]): Promise<void> {
     if (rows.length === 0) return;
     const vector = await this.vectorAvailable();
@@ -113,17 +118,21 @@ export class SqlitePassageIndex implements PassageIndex {
     const table = sql.table(`passages_vec_${dim}`);
     const filters = filterConditions('sqlite', scope.filter);
     if (filters.length === 0) {
-      // KNN over the archive's partition; sqlite-vec caps k at 4096.
-      const { rows } = await sql<{ id: string; distance: number }>`
-        SELECT p.id, v.distance FROM (
-          SELECT rowid, distance FROM ${table}
-          WHERE embedding MATCH ${blob(vector)} AND k = ${Math.min(scope.limit, 4096)} AND archive_id = ${scope.archiveId}
-        ) v
-        JOIN passage_keys k ON k.key = v.rowid
-        JOIN passages p ON p.id = k.passage_id
-        WHERE p.organization_id = ${scope.org}
-        ORDER BY v.distance`.execute(this.db);
-      return rows.map((r) => ({ id: r.id, score: r.distance }));
+      // KNN over each archive's partition (sqlite-vec caps k at 4096), merged by distance.
+      const hits: ScoredId[] = [];
+      for (const archiveId of scope.archiveIds) {
+        const { rows } = await sql<{ id: string; distance: number }>`
+          SELECT p.id, v.distance FROM (
+            SELECT rowid, distance FROM ${table}
+            WHERE embedding MATCH ${blob(vector)} AND k = ${Math.min(scope.limit, 4096)} AND archive_id = ${archiveId}
+          ) v
+          JOIN passage_keys k ON k.key = v.rowid
+          JOIN passages p ON p.id = k.passage_id
+          WHERE p.organization_id = ${scope.org}
+          ORDER BY v.distance`.execute(this.db);
+        hits.push(...rows.map((r) => ({ id: r.id, score: r.distance })));
+      }
+      return hits.sort((a, b) => a.score - b.score).slice(0, scope.limit);
     }
     // Filtered: exact distances over the rows that pass the filters (no recall loss to post-filtering).
     const { rows } = await sql<{ id: string; distance: number }>`
@@ -131,7 +140,7 @@ export class SqlitePassageIndex implements PassageIndex {
       FROM passages p
       JOIN passage_keys k ON k.passage_id = p.id
       JOIN ${table} v ON v.rowid = k.key
-      WHERE p.organization_id = ${scope.org} AND p.archive_id = ${scope.archiveId} AND p.embedding_dim = ${dim}${andAll(filters)}
+      WHERE p.organization_id = ${scope.org} AND p.archive_id IN (${sql.join(scope.archiveIds)}) AND p.embedding_dim = ${dim}${andAll(filters)}
       ORDER BY distance LIMIT ${scope.limit}`.execute(this.db);
     return rows.map((r) => ({ id: r.id, score: r.distance }));
   }
@@ -145,7 +154,7 @@ export class SqlitePassageIndex implements PassageIndex {
       FROM passages_fts
       JOIN passage_keys k ON k.key = passages_fts.rowid
       JOIN passages p ON p.id = k.passage_id
-      WHERE passages_fts MATCH ${match} AND p.organization_id = ${scope.org} AND p.archive_id = ${scope.archiveId}${andAll(filterConditions('sqlite', scope.filter))}
+      WHERE passages_fts MATCH ${match} AND p.organization_id = ${scope.org} AND p.archive_id IN (${sql.join(scope.archiveIds)})${andAll(filterConditions('sqlite', scope.filter))}
       ORDER BY score LIMIT ${scope.limit}`.execute(this.db);
     // bm25 is lower-is-better; report higher-is-better.
     return rows.map((r) => ({ id: r.id, score: -r.score }));

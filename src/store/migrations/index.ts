@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.js';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-archival-search.js';
+import * as m003 from './003-archives.js';
 
 export interface MigrationStep {
   name: string;
@@ -16,4 +17,5 @@ export interface MigrationStep {
 export const MIGRATIONS: readonly MigrationStep[] = [
   { name: '001-initial', up: m001.up },
   { name: '002-archival-search', up: m002.up },
+  { name: '003-archives', up: m003.up },
 ];
