@@ -7,7 +7,8 @@
  * history, sends/s across 32 conversations, RSS after that load, and time to the first streamed
  * `content` line; and the same latency, throughput and first-line time for the proxy.
  *
- * Options (env): BENCH_DIALECTS=sqlite,postgres BENCH_SENDS=2000 BENCH_SECONDS=10 BENCH_HISTORY=10000
+ * Options (env): BENCH_DIALECTS=sqlite,postgres BENCH_SENDS=2000 BENCH_SECONDS=10 BENCH_HISTORY=10000;
+ * BENCH_NODE_FLAGS adds Node flags to the server process only (`--cpu-prof --cpu-prof-dir=/tmp/p`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,6 +21,7 @@ const DIALECTS = (process.env.BENCH_DIALECTS ?? 'sqlite,postgres').split(',');
 const SENDS = Number(process.env.BENCH_SENDS ?? 2000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 10_000);
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const CONCURRENCY = 32;
 const PG_ADMIN = process.env.LETTA_TEST_PG_ADMIN_URI ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
@@ -51,7 +53,7 @@ async function startLetta(
   port: number,
 ): Promise<{ child: ChildProcess; url: string; ms: number }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['bin/letta.js', 'server', '--port', String(port)], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, 'bin/letta.js', 'server', '--port', String(port)], {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

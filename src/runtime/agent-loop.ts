@@ -53,6 +53,19 @@ export interface LoopInput {
   streamTokens: boolean;
   channel: RunChannel;
   signal: AbortSignal;
+  /**
+   * Records the end of the run inside the transaction of its last step, so a turn that ends
+   * normally costs one commit less. Not called when the turn ends otherwise (error, cancel).
+   */
+  finalize?: ((tx: Store, end: TurnEnd) => Promise<void>) | undefined;
+}
+
+/** What {@link LoopInput.finalize} is told: the outcome, and the events published after commit. */
+export interface TurnEnd {
+  stopReason: StopReason;
+  usage: Usage;
+  /** The last step's messages, published (in this order) once the transaction commits. */
+  pending: LettaMessage[];
 }
 
 export interface LoopResult {
@@ -62,6 +75,8 @@ export interface LoopResult {
   usage: Usage;
   /** The provider error that ended the turn, if any. */
   error?: LettaError | undefined;
+  /** Whether `finalize` ran (and committed with the last step). */
+  finalized?: boolean;
 }
 
 export class AgentLoop {
@@ -217,6 +232,8 @@ export class AgentLoop {
       // 3. Persist the step in one transaction.
       const stopReason = decide(agent.agent_type, result, toolCalls.length, { heartbeat, failed, terminal });
       const stored = stepMessages.map((m, i) => ({ ...m, seq: i }) as MessageRecord);
+      const outgoing = stored.flatMap((m) => toLettaMessages(m));
+      const finalize = stopReason !== null ? input.finalize : undefined;
       let nextContext = [...context, ...stored];
       await store.transaction(async (tx) => {
         await tx.messages.insertMany(stepMessages);
@@ -242,11 +259,13 @@ export class AgentLoop {
           nextContext.map((m) => m.id),
           at,
         );
+        if (finalize && stopReason !== null) await finalize(tx, { stopReason, usage, pending: outgoing });
       });
       context = nextContext;
       this.cache.set(conv.id, context);
-      for (const m of stored) turn.push(...this.publish(channel, toLettaMessages(m)));
-      if (stopReason !== null) return { stopReason, messages: turn, usage };
+      turn.push(...this.publish(channel, outgoing));
+      if (stopReason !== null)
+        return { stopReason, messages: turn, usage, finalized: finalize !== undefined };
     }
     return { stopReason: 'max_steps', messages: turn, usage };
   }

@@ -32,8 +32,21 @@ export interface Claim {
 }
 
 export interface Ticket {
-  acquire(conversationId: string, runId: string, waitMs: number, signal?: AbortSignal): Promise<Claim>;
+  /**
+   * Waits for the turn and claims the conversation. `before` runs in the same transaction as the
+   * first claim attempt (and commits even when that attempt finds the conversation held), so work
+   * that must precede the claim costs no commit of its own.
+   */
+  acquire(
+    conversationId: string,
+    runId: string,
+    waitMs: number,
+    signal?: AbortSignal,
+    before?: (tx: Store) => Promise<void>,
+  ): Promise<Claim>;
   cancel(): void;
+  /** Nobody in this process was queued for the key when the ticket was taken. */
+  readonly first: boolean;
 }
 
 export class ConversationGate {
@@ -64,7 +77,8 @@ export class ConversationGate {
    * ticket to wait for the turn and claim the conversation, or `cancel` to give the place up.
    */
   enqueue(key: string): Ticket {
-    const previous = this.tails.get(key) ?? Promise.resolve();
+    const ahead = this.tails.get(key);
+    const previous = ahead ?? Promise.resolve();
     let done!: () => void;
     const mine = new Promise<void>((resolve) => {
       done = resolve;
@@ -79,13 +93,14 @@ export class ConversationGate {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     };
     return {
+      first: ahead === undefined,
       cancel: leave,
-      acquire: async (conversationId, runId, waitMs, signal) => {
+      acquire: async (conversationId, runId, waitMs, signal, before) => {
         const deadline = Date.now() + waitMs;
         let conversation: ConversationRecord;
         try {
-          await waitFor(previous, deadline, signal, conversationId);
-          conversation = await this.claim(conversationId, runId, deadline, signal);
+          if (ahead) await waitFor(previous, deadline, signal, conversationId);
+          conversation = await this.claim(conversationId, runId, deadline, signal, before);
         } catch (err) {
           leave();
           throw err;
@@ -117,15 +132,18 @@ export class ConversationGate {
     runId: string,
     deadline: number,
     signal?: AbortSignal,
+    before?: (tx: Store) => Promise<void>,
   ): Promise<ConversationRecord> {
     let delay = 5;
-    for (;;) {
-      const claimed = await this.store.claims.claim(
-        conversationId,
-        runId,
-        new Date().toISOString(),
-        this.leaseUntil(),
-      );
+    for (let attempt = 0; ; attempt++) {
+      const now = new Date().toISOString();
+      const claimed =
+        attempt === 0 && before
+          ? await this.store.transaction(async (tx) => {
+              await before(tx);
+              return tx.claims.claim(conversationId, runId, now, this.leaseUntil());
+            })
+          : await this.store.claims.claim(conversationId, runId, now, this.leaseUntil());
       if (claimed) return claimed;
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
       if (Date.now() + delay > deadline) {

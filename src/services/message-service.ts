@@ -6,15 +6,15 @@
 import { LettaError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
-import { AgentLoop } from '../runtime/agent-loop.js';
+import { AgentLoop, type TurnEnd } from '../runtime/agent-loop.js';
 import type { Claim, ConversationGate, Ticket } from '../runtime/conversation-gate.js';
 import { type LettaMessage, replyText } from '../runtime/letta-messages.js';
 import type { ProviderRegistry } from '../runtime/llm/index.js';
 import type { ResolvedModel } from '../runtime/llm/types.js';
-import type { RunChannel, RunChannels } from '../runtime/run-channel.js';
+import type { RunChannel, RunChannels, StreamEvent } from '../runtime/run-channel.js';
 import { runStatusFor, type StopReason, type Usage } from '../runtime/stop-reasons.js';
 import type { ArchivalTools } from '../runtime/tools/execute-tool.js';
-import type { AgentRecord, ConversationRecord, RunRecord } from '../store/records.js';
+import type { AgentRecord, ConversationRecord, RunRecord, RunStatus } from '../store/records.js';
 import { nowIso } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { RequestContext } from './context.js';
@@ -147,7 +147,10 @@ export class MessageService {
       updated_at: now,
       completed_at: null,
     };
-    await this.deps.store.runs.insert(run);
+    // Uncontended (nobody queued here): the run is stored in the transaction of the first claim
+    // attempt. Otherwise it is stored now, so it can be seen and cancelled while it waits.
+    const fast = !input.background && ticket.first;
+    if (!fast) await this.deps.store.runs.insert(run);
     const controller = new AbortController();
     this.controllers.set(run.id, controller);
     const channel = this.deps.channels.open(run.id);
@@ -159,6 +162,7 @@ export class MessageService {
           run.id,
           this.deps.conversationWaitMs,
           controller.signal,
+          fast ? (tx) => tx.runs.insert(run) : undefined,
         );
       } catch (err) {
         await this.finish(ctx, run, 'error', undefined, { error: String((err as Error).message) });
@@ -188,6 +192,12 @@ export class MessageService {
     let messages: LettaMessage[] = [];
     let usage: Usage = { completion_tokens: 0, prompt_tokens: 0, total_tokens: 0, step_count: 0 };
     let error: LettaError | undefined;
+    let final: RunRecord | undefined;
+    // A turn that ends normally records the run's end with its last step (one commit).
+    const finalize = async (tx: Store, end: TurnEnd) => {
+      const events = this.eventsToKeep(run, channel, end.pending, end.stopReason, end.usage);
+      final = await this.writeEnd(tx, ctx, run, end.stopReason, end.usage, undefined, events, claim?.release);
+    };
     try {
       claim ??= await ticket!.acquire(
         conversation.id,
@@ -208,10 +218,13 @@ export class MessageService {
           streamTokens: input.streamTokens ?? false,
           channel,
           signal: controller.signal,
+          finalize,
         });
         ({ stopReason, messages, usage, error } = result);
+        if (!result.finalized) final = undefined;
       }
     } catch (err) {
+      final = undefined;
       if (controller.signal.aborted) stopReason = 'cancelled';
       else {
         error = err instanceof LettaError ? err : undefined;
@@ -219,31 +232,19 @@ export class MessageService {
       }
     }
     const fullUsage = { ...usage, run_ids: [run.id] };
-    // The last events are logged before the run is marked ended, so a resume never misses them.
-    const tail = [
-      { message_type: 'stop_reason', stop_reason: stopReason },
-      { message_type: 'usage_statistics', ...fullUsage },
-    ];
-    const lastSeq = channel.lastSeq;
-    const events = [
-      ...channel.since(0).map((e) => ({ seq_id: e.seq_id, payload: e.event })),
-      ...tail.map((payload, i) => ({ seq_id: lastSeq + i + 1, payload })),
-    ];
-    // Events are kept for resume only when someone streamed the run or it runs in the background.
-    const keep = run.background || channel.subscribed ? events : [];
-    const final = await this.finish(
+    final ??= await this.finish(
       ctx,
       run,
       stopReason,
       usage,
       error ? { error: error.message, code: error.code } : undefined,
-      keep,
+      this.eventsToKeep(run, channel, [], stopReason, usage),
       claim?.release,
     );
     await claim
       ?.release()
       .catch((err: unknown) => this.deps.log.error({ err }, 'could not release conversation'));
-    for (const e of tail) channel.publish(e);
+    for (const e of tailEvents(stopReason, fullUsage)) channel.publish(e);
     this.deps.channels.close(run.id);
     this.deps.onRunEnd?.(final);
     this.controllers.delete(run.id);
@@ -259,6 +260,29 @@ export class MessageService {
     };
   }
 
+  /**
+   * The run's events to store for resume: those published so far, then `pending` (published
+   * after the commit), then the stop reason and usage. The last events are stored before the run
+   * is marked ended, so a resume never misses them. Events are kept only when someone streamed
+   * the run or it runs in the background.
+   */
+  private eventsToKeep(
+    run: RunRecord,
+    channel: RunChannel,
+    pending: LettaMessage[],
+    stopReason: StopReason,
+    usage: Usage,
+  ): { seq_id: number; payload: unknown }[] {
+    if (!run.background && !channel.subscribed) return [];
+    const lastSeq = channel.lastSeq;
+    const next = [...pending, ...tailEvents(stopReason, { ...usage, run_ids: [run.id] })];
+    return [
+      ...channel.since(0).map((e) => ({ seq_id: e.seq_id, payload: e.event })),
+      ...next.map((payload, i) => ({ seq_id: lastSeq + i + 1, payload })),
+    ];
+  }
+
+  /** Records the end of a run in its own transaction (turns that did not finalize with a step). */
   private async finish(
     ctx: RequestContext,
     run: RunRecord,
@@ -268,48 +292,45 @@ export class MessageService {
     events: { seq_id: number; payload: unknown }[] = [],
     release?: Claim['release'],
   ): Promise<RunRecord> {
-    const at = nowIso();
-    const status = runStatusFor(stopReason);
-    let ended = status;
     try {
-      await this.deps.store.transaction(async (tx) => {
-        const changed = await tx.runs.transition(
-          ctx.org,
-          run.id,
-          status,
-          {
-            stop_reason: stopReason,
-            completed_at: at,
-            ...(metadata ? { metadata } : {}),
-            ...(usage ? { usage } : {}),
-          },
-          at,
-        );
-        // Cancelled elsewhere first: the run keeps that status.
-        if (!changed) ended = 'cancelled';
-        await tx.agents.update(ctx.org, run.agent_id, { last_stop_reason: stopReason }, at);
-        await tx.runs.appendEvents(ctx.org, run.id, events, at);
-        await release?.(tx);
-      });
+      return await this.deps.store.transaction((tx) =>
+        this.writeEnd(tx, ctx, run, stopReason, usage, metadata, events, release),
+      );
     } catch (err) {
       this.deps.log.error({ err, run_id: run.id }, 'could not record the end of a run');
+      return ended(run, runStatusFor(stopReason), stopReason, nowIso(), usage, metadata);
     }
-    return {
-      ...run,
-      status: ended,
-      stop_reason: ended === 'cancelled' ? 'cancelled' : stopReason,
-      completed_at: at,
-      updated_at: at,
-      ...(metadata ? { metadata } : {}),
-      ...(usage
-        ? {
-            prompt_tokens: usage.prompt_tokens,
-            completion_tokens: usage.completion_tokens,
-            total_tokens: usage.total_tokens,
-            step_count: usage.step_count,
-          }
-        : {}),
-    };
+  }
+
+  /** Marks the run ended, records the agent's last stop reason, stores events, releases the claim. */
+  private async writeEnd(
+    tx: Store,
+    ctx: RequestContext,
+    run: RunRecord,
+    stopReason: StopReason,
+    usage: Usage | undefined,
+    metadata: Record<string, string> | undefined,
+    events: { seq_id: number; payload: unknown }[],
+    release?: Claim['release'],
+  ): Promise<RunRecord> {
+    const at = nowIso();
+    const changed = await tx.runs.transition(
+      ctx.org,
+      run.id,
+      runStatusFor(stopReason),
+      {
+        stop_reason: stopReason,
+        completed_at: at,
+        ...(metadata ? { metadata } : {}),
+        ...(usage ? { usage } : {}),
+      },
+      at,
+    );
+    await tx.agents.setLastStopReason(ctx.org, run.agent_id, stopReason, at);
+    await tx.runs.appendEvents(ctx.org, run.id, events, at);
+    await release?.(tx);
+    // Cancelled elsewhere first: the run keeps that status.
+    return ended(run, changed ? runStatusFor(stopReason) : 'cancelled', stopReason, at, usage, metadata);
   }
 
   /** Cancels the agent's active runs (or the given ones); returns `{run_id: status}`. */
@@ -381,4 +402,39 @@ export class MessageService {
       this.deps.log.warn({ err: (err as Error).message, run_id: run.id }, 'run callback failed');
     }
   }
+}
+
+/** The stream's last two events: how the run stopped and what it used. */
+function tailEvents(stopReason: StopReason, usage: Usage & { run_ids: string[] }): StreamEvent[] {
+  return [
+    { message_type: 'stop_reason', stop_reason: stopReason },
+    { message_type: 'usage_statistics', ...usage },
+  ];
+}
+
+/** The run record as it ended. */
+function ended(
+  run: RunRecord,
+  status: RunStatus,
+  stopReason: StopReason,
+  at: string,
+  usage: Usage | undefined,
+  metadata: Record<string, string> | undefined,
+): RunRecord {
+  return {
+    ...run,
+    status,
+    stop_reason: status === 'cancelled' ? 'cancelled' : stopReason,
+    completed_at: at,
+    updated_at: at,
+    ...(metadata ? { metadata } : {}),
+    ...(usage
+      ? {
+          prompt_tokens: usage.prompt_tokens,
+          completion_tokens: usage.completion_tokens,
+          total_tokens: usage.total_tokens,
+          step_count: usage.step_count,
+        }
+      : {}),
+  };
 }

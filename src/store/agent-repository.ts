@@ -1,8 +1,16 @@
 import type { Kysely, Selectable } from 'kysely';
 import { isId } from '../ids.js';
+import type { DialectName } from './dialect-name.js';
 import { paginate } from './paginate.js';
 import { type AgentRecord, type PageQuery, parseJson } from './records.js';
 import type { AgentTable, Database } from './schema.js';
+import { Statement } from './statement.js';
+
+const BY_ID = new Statement<AgentTable>('SELECT * FROM agents WHERE organization_id = ? AND id = ?');
+const BY_NAME = new Statement<AgentTable>('SELECT * FROM agents WHERE organization_id = ? AND name = ?');
+const SET_STOP_REASON = new Statement(
+  'UPDATE agents SET last_stop_reason = ?, updated_at = ? WHERE organization_id = ? AND id = ?',
+);
 
 export type AgentPatch = Partial<
   Pick<
@@ -29,7 +37,10 @@ export interface AgentListQuery extends PageQuery {
 
 /** Agents, addressed by id or (per organization) by name. */
 export class AgentRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+  ) {}
 
   async insert(agent: AgentRecord): Promise<void> {
     await this.db.insertInto('agents').values(toRow(agent)).execute();
@@ -37,13 +48,8 @@ export class AgentRepository {
 
   /** The agent with this id or name in the organization. */
   async find(org: string, idOrName: string): Promise<AgentRecord | undefined> {
-    const col = isId('agent', idOrName) ? 'id' : 'name';
-    const row = await this.db
-      .selectFrom('agents')
-      .selectAll()
-      .where('organization_id', '=', org)
-      .where(col, '=', idOrName)
-      .executeTakeFirst();
+    const stmt = isId('agent', idOrName) ? BY_ID : BY_NAME;
+    const row = await stmt.first(this.db, this.dialect, [org, idOrName]);
     return row && fromRow(row);
   }
 
@@ -79,6 +85,11 @@ export class AgentRepository {
       .where('organization_id', '=', org)
       .where('id', '=', id)
       .execute();
+  }
+
+  /** Records how the agent's last run ended (once per run). */
+  async setLastStopReason(org: string, id: string, stopReason: string, at: string): Promise<void> {
+    await SET_STOP_REASON.execute(this.db, this.dialect, [stopReason, at, org, id]);
   }
 
   async delete(org: string, id: string): Promise<boolean> {

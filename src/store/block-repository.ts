@@ -1,7 +1,14 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { DialectName } from './dialect-name.js';
 import { paginate } from './paginate.js';
 import { type BlockRecord, type PageQuery, parseJson } from './records.js';
 import type { BlockTable, Database } from './schema.js';
+import { Statement } from './statement.js';
+
+const FOR_AGENT = new Statement<BlockTable>(
+  `SELECT blocks.* FROM agents_blocks INNER JOIN blocks ON blocks.id = agents_blocks.block_id
+   WHERE agents_blocks.organization_id = ? AND agents_blocks.agent_id = ? ORDER BY agents_blocks.position`,
+);
 
 export type BlockPatch = Partial<
   Pick<BlockRecord, 'label' | 'value' | 'limit' | 'description' | 'read_only' | 'metadata' | 'tags'>
@@ -17,7 +24,10 @@ export interface BlockListQuery extends PageQuery {
  * agent never overwrite each other (the loser re-reads and re-applies its edit).
  */
 export class BlockRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+  ) {}
 
   async insert(block: BlockRecord): Promise<void> {
     await this.db.insertInto('blocks').values(toRow(block)).execute();
@@ -41,15 +51,7 @@ export class BlockRepository {
 
   /** The agent's blocks in attachment order. */
   async listForAgent(org: string, agentId: string): Promise<BlockRecord[]> {
-    const rows = await this.db
-      .selectFrom('agents_blocks')
-      .innerJoin('blocks', 'blocks.id', 'agents_blocks.block_id')
-      .selectAll('blocks')
-      .where('agents_blocks.organization_id', '=', org)
-      .where('agents_blocks.agent_id', '=', agentId)
-      .orderBy('agents_blocks.position')
-      .execute();
-    return rows.map(fromRow);
+    return (await FOR_AGENT.rows(this.db, this.dialect, [org, agentId])).map(fromRow);
   }
 
   async listAgentIds(org: string, blockId: string): Promise<string[]> {

@@ -1,34 +1,50 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { DialectName } from './dialect-name.js';
 import { paginate } from './paginate.js';
 import { type ConversationRecord, type PageQuery, parseJson } from './records.js';
 import type { ConversationTable, Database } from './schema.js';
+import { Statement } from './statement.js';
+
+const GET = new Statement<ConversationTable>(
+  'SELECT * FROM conversations WHERE organization_id = ? AND id = ?',
+);
+const GET_DEFAULT = new Statement<ConversationTable>(
+  'SELECT * FROM conversations WHERE organization_id = ? AND agent_id = ? AND is_default = 1',
+);
+const SET_CONTEXT = new Statement(
+  `UPDATE conversations SET in_context_message_ids = ?, last_message_at = ?, updated_at = ?,
+     memory_fingerprint = COALESCE(?, memory_fingerprint)
+   WHERE organization_id = ? AND id = ?`,
+);
+const SET_FINGERPRINT = new Statement(
+  'UPDATE conversations SET memory_fingerprint = ? WHERE organization_id = ? AND id = ?',
+);
+const CLAIM = new Statement<ConversationTable>(
+  `UPDATE conversations SET active_run_id = ?, lease_until = ?
+   WHERE id = ? AND (active_run_id IS NULL OR lease_until < ?) RETURNING *`,
+);
+const RELEASE = new Statement(
+  'UPDATE conversations SET active_run_id = NULL, lease_until = NULL WHERE id = ? AND active_run_id = ?',
+);
 
 /** Conversations: threads of one agent, each with its own in-context message list. */
 export class ConversationRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+  ) {}
 
   async insert(c: ConversationRecord): Promise<void> {
     await this.db.insertInto('conversations').values(toRow(c)).execute();
   }
 
   async get(org: string, id: string): Promise<ConversationRecord | undefined> {
-    const row = await this.db
-      .selectFrom('conversations')
-      .selectAll()
-      .where('organization_id', '=', org)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await GET.first(this.db, this.dialect, [org, id]);
     return row && fromRow(row);
   }
 
   async getDefault(org: string, agentId: string): Promise<ConversationRecord | undefined> {
-    const row = await this.db
-      .selectFrom('conversations')
-      .selectAll()
-      .where('organization_id', '=', org)
-      .where('agent_id', '=', agentId)
-      .where('is_default', '=', 1)
-      .executeTakeFirst();
+    const row = await GET_DEFAULT.first(this.db, this.dialect, [org, agentId]);
     return row && fromRow(row);
   }
 
@@ -50,26 +66,18 @@ export class ConversationRepository {
     at: string,
     memoryFingerprint?: string,
   ): Promise<void> {
-    await this.db
-      .updateTable('conversations')
-      .set({
-        in_context_message_ids: JSON.stringify(ids),
-        last_message_at: at,
-        updated_at: at,
-        ...(memoryFingerprint === undefined ? {} : { memory_fingerprint: memoryFingerprint }),
-      })
-      .where('organization_id', '=', org)
-      .where('id', '=', id)
-      .execute();
+    await SET_CONTEXT.execute(this.db, this.dialect, [
+      JSON.stringify(ids),
+      at,
+      at,
+      memoryFingerprint ?? null,
+      org,
+      id,
+    ]);
   }
 
   async setFingerprint(org: string, id: string, fingerprint: string): Promise<void> {
-    await this.db
-      .updateTable('conversations')
-      .set({ memory_fingerprint: fingerprint })
-      .where('organization_id', '=', org)
-      .where('id', '=', id)
-      .execute();
+    await SET_FINGERPRINT.execute(this.db, this.dialect, [fingerprint, org, id]);
   }
 
   async update(
@@ -114,7 +122,10 @@ function fromRow(r: Selectable<ConversationTable>): ConversationRecord {
  * atomic on both dialects and across processes; a lease lets a crashed holder's claim lapse.
  */
 export class ConversationClaims {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+  ) {}
 
   /**
    * Takes the conversation for `runId` if free (or its lease lapsed); returns the claimed row
@@ -126,13 +137,7 @@ export class ConversationClaims {
     now: string,
     leaseUntil: string,
   ): Promise<ConversationRecord | undefined> {
-    const row = await this.db
-      .updateTable('conversations')
-      .set({ active_run_id: runId, lease_until: leaseUntil })
-      .where('id', '=', id)
-      .where((eb) => eb.or([eb('active_run_id', 'is', null), eb('lease_until', '<', now)]))
-      .returningAll()
-      .executeTakeFirst();
+    const row = await CLAIM.first(this.db, this.dialect, [runId, leaseUntil, id, now]);
     return row && fromRow(row);
   }
 
@@ -146,12 +151,7 @@ export class ConversationClaims {
   }
 
   async release(id: string, runId: string): Promise<void> {
-    await this.db
-      .updateTable('conversations')
-      .set({ active_run_id: null, lease_until: null })
-      .where('id', '=', id)
-      .where('active_run_id', '=', runId)
-      .execute();
+    await RELEASE.execute(this.db, this.dialect, [id, runId]);
   }
 
   /** The run currently holding the conversation, if any. */

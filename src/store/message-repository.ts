@@ -1,7 +1,33 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { DialectName } from './dialect-name.js';
 import type { MessageRecord, MessageRole, NewMessage } from './records.js';
 import { parseJson } from './records.js';
 import type { Database, MessageTable } from './schema.js';
+import { InsertStatement, Statement } from './statement.js';
+
+const MESSAGE_COLUMNS = [
+  'id',
+  'organization_id',
+  'agent_id',
+  'conversation_id',
+  'role',
+  'content',
+  'reasoning',
+  'tool_calls',
+  'tool_call_id',
+  'name',
+  'status',
+  'run_id',
+  'step_id',
+  'otid',
+  'tokens',
+  'metadata',
+  'created_at',
+] as const;
+const INSERT_MESSAGES = new InsertStatement('messages', MESSAGE_COLUMNS);
+const UPDATE_CONTENT = new Statement(
+  'UPDATE messages SET content = ?, tokens = ? WHERE organization_id = ? AND id = ?',
+);
 
 export interface MessageListQuery {
   limit: number;
@@ -28,11 +54,20 @@ export interface MessageSearchQuery {
  * in place when memory changes). `seq` gives a total order used by cursors.
  */
 export class MessageRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+  ) {}
 
   async insertMany(messages: NewMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    await this.db.insertInto('messages').values(messages.map(toRow)).execute();
+    await INSERT_MESSAGES.execute(
+      this.db,
+      this.dialect,
+      messages.map((m) => {
+        const row = toRow(m);
+        return MESSAGE_COLUMNS.map((c) => row[c]);
+      }),
+    );
   }
 
   /** The messages with these ids, in the order of `ids` (missing ids are skipped). */
@@ -118,12 +153,7 @@ export class MessageRepository {
   }
 
   async updateContent(org: string, id: string, content: string, tokens: number): Promise<void> {
-    await this.db
-      .updateTable('messages')
-      .set({ content, tokens })
-      .where('organization_id', '=', org)
-      .where('id', '=', id)
-      .execute();
+    await UPDATE_CONTENT.execute(this.db, this.dialect, [content, tokens, org, id]);
   }
 
   async count(org: string, filter: { agentId?: string; conversationId?: string }): Promise<number> {

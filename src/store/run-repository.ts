@@ -1,7 +1,9 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { DialectName } from './dialect-name.js';
 import { paginate } from './paginate.js';
 import { type PageQuery, parseJson, type RunRecord, type RunStatus, type StepRecord } from './records.js';
 import type { Database, RunTable } from './schema.js';
+import { InsertStatement, Statement } from './statement.js';
 
 export interface RunListQuery extends PageQuery {
   agentId?: string | undefined;
@@ -16,21 +18,70 @@ export interface RunEventRecord {
 
 export const ACTIVE_STATUSES: RunStatus[] = ['created', 'running'];
 
+const RUN_COLUMNS = [
+  'id',
+  'organization_id',
+  'agent_id',
+  'conversation_id',
+  'status',
+  'stop_reason',
+  'background',
+  'callback_url',
+  'metadata',
+  'prompt_tokens',
+  'completion_tokens',
+  'total_tokens',
+  'step_count',
+  'owner',
+  'created_at',
+  'updated_at',
+  'completed_at',
+] as const;
+const INSERT_RUN = new InsertStatement('runs', RUN_COLUMNS);
+const GET_RUN = new Statement<RunTable>('SELECT * FROM runs WHERE organization_id = ? AND id = ?');
+// One statement for every transition: fields not given keep their value.
+const TRANSITION = new Statement(
+  `UPDATE runs SET status = ?, updated_at = ?, stop_reason = COALESCE(?, stop_reason),
+     completed_at = COALESCE(?, completed_at), metadata = COALESCE(?, metadata),
+     prompt_tokens = COALESCE(?, prompt_tokens), completion_tokens = COALESCE(?, completion_tokens),
+     total_tokens = COALESCE(?, total_tokens), step_count = COALESCE(?, step_count)
+   WHERE organization_id = ? AND id = ? AND status IN ('created', 'running')`,
+);
+const STEP_COLUMNS = [
+  'id',
+  'organization_id',
+  'run_id',
+  'agent_id',
+  'model',
+  'prompt_tokens',
+  'completion_tokens',
+  'total_tokens',
+  'stop_reason',
+  'created_at',
+] as const;
+const INSERT_STEP = new InsertStatement('steps', STEP_COLUMNS);
+const INSERT_EVENTS = new InsertStatement('run_events', [
+  'run_id',
+  'seq_id',
+  'organization_id',
+  'payload',
+  'created_at',
+]);
+
 /** Runs (one per send), their steps (token usage) and their stream events (for resume). */
 export class RunRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+  ) {}
 
   async insert(run: RunRecord): Promise<void> {
-    await this.db.insertInto('runs').values(toRow(run)).execute();
+    const row = toRow(run);
+    await INSERT_RUN.execute(this.db, this.dialect, [RUN_COLUMNS.map((c) => row[c])]);
   }
 
   async get(org: string, id: string): Promise<RunRecord | undefined> {
-    const row = await this.db
-      .selectFrom('runs')
-      .selectAll()
-      .where('organization_id', '=', org)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await GET_RUN.first(this.db, this.dialect, [org, id]);
     return row && fromRow(row);
   }
 
@@ -70,6 +121,23 @@ export class RunRepository {
     },
     at: string,
   ): Promise<boolean> {
+    if (fields.owner === undefined) {
+      const u = fields.usage;
+      const changed = await TRANSITION.changes(this.db, this.dialect, [
+        status,
+        at,
+        fields.stop_reason ?? null,
+        fields.completed_at ?? null,
+        fields.metadata === undefined ? null : JSON.stringify(fields.metadata),
+        u?.prompt_tokens ?? null,
+        u?.completion_tokens ?? null,
+        u?.total_tokens ?? null,
+        u?.step_count ?? null,
+        org,
+        id,
+      ]);
+      return changed === 1;
+    }
     const res = await this.db
       .updateTable('runs')
       .set({
@@ -97,7 +165,7 @@ export class RunRepository {
 
   /** Records one step (its usage); the run's totals are written when it ends. */
   async addStep(step: StepRecord): Promise<void> {
-    await this.db.insertInto('steps').values(step).execute();
+    await INSERT_STEP.execute(this.db, this.dialect, [STEP_COLUMNS.map((c) => step[c])]);
   }
 
   async listSteps(org: string, runId: string): Promise<StepRecord[]> {
@@ -127,19 +195,11 @@ export class RunRepository {
     events: { seq_id: number; payload: unknown }[],
     at: string,
   ): Promise<void> {
-    if (events.length === 0) return;
-    await this.db
-      .insertInto('run_events')
-      .values(
-        events.map((e) => ({
-          run_id: runId,
-          seq_id: e.seq_id,
-          organization_id: org,
-          payload: JSON.stringify(e.payload),
-          created_at: at,
-        })),
-      )
-      .execute();
+    await INSERT_EVENTS.execute(
+      this.db,
+      this.dialect,
+      events.map((e) => [runId, e.seq_id, org, JSON.stringify(e.payload), at]),
+    );
   }
 
   async listEvents(org: string, runId: string, startingAfter: number): Promise<RunEventRecord[]> {

@@ -1,7 +1,14 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { DialectName } from './dialect-name.js';
 import { paginate } from './paginate.js';
 import { type PageQuery, parseJson, type ToolRecord } from './records.js';
 import type { Database, ToolTable } from './schema.js';
+import { Statement } from './statement.js';
+
+const FOR_AGENT = new Statement<ToolTable>(
+  `SELECT tools.* FROM agents_tools INNER JOIN tools ON tools.id = agents_tools.tool_id
+   WHERE agents_tools.organization_id = ? AND agents_tools.agent_id = ? ORDER BY tools.name`,
+);
 
 export interface ToolListQuery extends PageQuery {
   name?: string | undefined;
@@ -9,7 +16,10 @@ export interface ToolListQuery extends PageQuery {
 
 /** Tools (built-in ones are rows too, one set per organization) and their agents. */
 export class ToolRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+  ) {}
 
   /** Inserts tools that do not exist yet by name; existing ones are left alone. */
   async insertMissing(tools: ToolRecord[]): Promise<void> {
@@ -53,15 +63,7 @@ export class ToolRepository {
   }
 
   async listForAgent(org: string, agentId: string): Promise<ToolRecord[]> {
-    const rows = await this.db
-      .selectFrom('agents_tools')
-      .innerJoin('tools', 'tools.id', 'agents_tools.tool_id')
-      .selectAll('tools')
-      .where('agents_tools.organization_id', '=', org)
-      .where('agents_tools.agent_id', '=', agentId)
-      .orderBy('tools.name')
-      .execute();
-    return rows.map(fromRow);
+    return (await FOR_AGENT.rows(this.db, this.dialect, [org, agentId])).map(fromRow);
   }
 
   /** Links the tools to the agent; only tools and an agent of `org` are linked. */
