@@ -13,6 +13,7 @@ import { warmTokenizer } from './runtime/tokens.js';
 import { AgentService } from './services/agent-service.js';
 import { ApiKeyService } from './services/api-key-service.js';
 import { ArchivalService } from './services/archival-service.js';
+import { ArchiveService } from './services/archive-service.js';
 import { BlockService } from './services/block-service.js';
 import { ConversationService } from './services/conversation-service.js';
 import { MessageService } from './services/message-service.js';
@@ -34,6 +35,8 @@ export interface Core {
   conversations: ConversationService;
   messages: MessageService;
   archival: ArchivalService;
+  /** Archives as resources (`/v1/archives`). */
+  archives: ArchiveService;
   /** API keys and the organizations they map to (auth). */
   apiKeys: ApiKeyService;
   channels: RunChannels;
@@ -134,6 +137,7 @@ export async function createCore(
       conversations,
       messages,
       archival,
+      archives: new ArchiveService(store, archival, providers, config.defaultEmbeddingHandle),
       apiKeys: new ApiKeyService(store),
       channels,
       instanceId,

@@ -57,7 +57,8 @@ export function passageView(core: Core, p: PassageRecord) {
   };
 }
 
-function embeddingConfigOf(core: Core, handle: string, dim: number | null) {
+/** Letta's `EmbeddingConfig` for a stored handle and dimension (the handle as stored if its provider is gone). */
+export function embeddingConfigOf(core: Core, handle: string, dim: number | null) {
   let type = handle.split('/')[0] ?? 'openai';
   let model = handle.split('/').slice(1).join('/') || handle;
   try {
@@ -79,7 +80,8 @@ function embeddingConfigOf(core: Core, handle: string, dim: number | null) {
 }
 
 const DateTime = Type.String({ maxLength: 64, description: 'ISO-8601 date-time.' });
-const CreatePassage = Type.Object({
+/** Letta's `PassageCreateRequest` (also the archives API's). */
+export const CreatePassage = Type.Object({
   text: Type.String({ minLength: 1, maxLength: 1_000_000 }),
   tags: Type.Optional(Type.Union([Tags, Type.Null()])),
   created_at: Type.Optional(Type.Union([DateTime, Type.Null()])),

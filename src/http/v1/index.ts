@@ -3,6 +3,7 @@ import type { Core } from '../../core.js';
 import type { Route } from '../route.js';
 import { v1AgentMessageRoutes } from './agent-messages.js';
 import { v1AgentRoutes } from './agents.js';
+import { v1ArchiveRoutes } from './archives.js';
 import { v1BlockRoutes } from './blocks.js';
 import { v1ConversationRoutes } from './conversations.js';
 import { v1ModelRoutes } from './models.js';
@@ -13,6 +14,7 @@ export function v1Routes(core: Core): Route[] {
   return [
     ...v1AgentRoutes(core),
     ...v1AgentMessageRoutes(core),
+    ...v1ArchiveRoutes(core),
     ...v1BlockRoutes(core),
     ...v1ToolRoutes(core),
     ...v1RunRoutes(core),
