@@ -125,6 +125,7 @@ export async function createCore(
       onClose.push(() => clearInterval(sweeper));
     }
     onClose.push(() => messages.drain(10_000));
+    onClose.push(() => archival.drain());
     return {
       config,
       log,

@@ -71,6 +71,8 @@ export interface ArchivalSearchResult {
 
 export class ArchivalService {
   private warnedNoVector = false;
+  /** Index builds this process started, by dimension (one at a time each). */
+  private readonly builds = new Map<number, Promise<void>>();
   /** The adapter the built-in archival tools call. */
   readonly tools: ArchivalTools;
 
@@ -166,7 +168,7 @@ export class ArchivalService {
       }
       await tx.passages.insert(passages);
     });
-    if (dim !== null) await this.store.passages.ensureIndex(dim);
+    if (dim !== null) this.indexInBackground(dim);
     return passages.map(({ vector: _v, ...record }) => record);
   }
 
@@ -320,7 +322,7 @@ export class ArchivalService {
       after = batch.at(-1)?.id;
     }
     await this.store.archives.updateEmbedding(ctx.org, archive.id, handle, dim);
-    if (dim !== null) await this.store.passages.ensureIndex(dim);
+    if (dim !== null) this.indexInBackground(dim);
     this.log.info({ agent: agent.id, archive: archive.id, count, dim }, 're-embedded archival memory');
     return { archive_id: archive.id, reembedded: count, embedding: handle, embedding_dim: dim };
   }
@@ -367,7 +369,30 @@ export class ArchivalService {
     }
   }
 
+  /** Waits for the index builds this process started (before the database closes). */
+  async drain(): Promise<void> {
+    await Promise.all(this.builds.values());
+  }
+
   // Helpers
+
+  /**
+   * Builds the dimension's vector index if it is missing, without holding up the caller: a bulk
+   * load answers when its rows are committed, and searches run exactly (by scan) until the index
+   * is valid. A build cut short (process stopped) leaves an invalid index, replaced next time.
+   */
+  private indexInBackground(dim: number): void {
+    if (this.builds.has(dim)) return;
+    const started = Date.now();
+    const build = this.store.passages
+      .ensureIndex(dim)
+      .then((built) => {
+        if (built) this.log.info({ dim, ms: Date.now() - started }, 'built the archival vector index');
+      })
+      .catch((err: unknown) => this.log.error({ err, dim }, 'archival vector index build failed'))
+      .finally(() => this.builds.delete(dim));
+    this.builds.set(dim, build);
+  }
 
   private async embed(
     handle: string | null,
