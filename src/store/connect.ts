@@ -10,6 +10,7 @@ import type pg from 'pg';
 import { LettaError } from '../errors.js';
 import type { DialectName } from './dialect-name.js';
 import type { Database } from './schema.js';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
@@ -72,13 +73,17 @@ async function openSqlite(path: string): Promise<DatabaseHandle> {
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
     log: slowQueryLog(),
   });
+  const checkpointer = path === ':memory:' ? undefined : new SqliteCheckpointer(sqlite, path);
   return {
     db,
     dialect: 'sqlite',
     location: path,
     vector,
     sqlite,
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
   };
 }
 
