@@ -94,7 +94,13 @@ describe('HNSW index built after a bulk load (postgres)', () => {
 
 describe('LETTA_HNSW_* settings', () => {
   it('has measured defaults, reads the environment and refuses nonsense', () => {
-    expect(parseHnsw({})).toMatchObject({ m: 16, efConstruction: 64 });
+    expect(parseHnsw({})).toEqual({
+      m: 24,
+      efConstruction: 128,
+      efSearch: 100,
+      buildMemory: '1GB',
+      buildWorkers: 2,
+    });
     expect(
       parseHnsw({
         LETTA_HNSW_M: '24',
