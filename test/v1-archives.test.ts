@@ -102,8 +102,15 @@ describe.each(DIALECTS)('V1 archives (%s)', (dialect) => {
     expect(again.status).toBe(404);
     expect(JSON.parse(again.text)).toMatchObject({ code: 'PASSAGE_NOT_FOUND' });
 
+    await a.archives.passages.create(other.id, { text: 'goes with its archive' });
     await a.archives.delete(other.id);
     await expect(a.archives.retrieve(other.id)).rejects.toBeInstanceOf(NotFoundError);
+    const left = await server.core.store.db
+      .selectFrom('passages')
+      .select('id')
+      .where('archive_id', '=', other.id)
+      .execute();
+    expect(left).toEqual([]); // its passages went with it
   });
 
   it('attach makes an archive searchable by an agent; detach takes it away', async () => {
