@@ -34,7 +34,7 @@ import type { ChatRequest, ChatResult, ResolvedModel, ToolDefinition } from './l
 import { memoryFingerprint } from './memory.js';
 import type { RunChannel } from './run-channel.js';
 import { emptyUsage, type StopReason, type Usage } from './stop-reasons.js';
-import { countTokens } from './tokens.js';
+import { countTokens, tokenizerLoaded } from './tokens.js';
 import { TERMINAL_TOOLS } from './tools/builtin-tools.js';
 import { type ArchivalTools, executeTool } from './tools/execute-tool.js';
 
@@ -133,7 +133,7 @@ export class AgentLoop {
     for (const m of storedUsers) turn.push(...this.publish(channel, toLettaMessages(m)));
 
     const toolDefs = toolDefinitions(agent, tools);
-    const toolTokens = countTokens(JSON.stringify(toolDefs));
+    const toolTokens = toolDefinitionTokens(toolDefs);
     const window = input.contextWindow;
     const limits = new Map(tools.map((t) => [t.name, t.return_char_limit]));
     const attached = new Set(tools.map((t) => t.name));
@@ -453,6 +453,24 @@ function toolDefinitions(agent: AgentRecord, tools: ToolRecord[]): ToolDefinitio
       },
     };
   });
+}
+
+/**
+ * Token count of the tool definitions sent with every call. An agent's tools rarely change, and
+ * their JSON is a kilobyte or more: counted once per distinct definition set, not once a send.
+ */
+const toolTokenCounts = new Map<string, number>();
+function toolDefinitionTokens(defs: ToolDefinition[]): number {
+  const json = JSON.stringify(defs);
+  let n = toolTokenCounts.get(json);
+  if (n === undefined) {
+    n = countTokens(json);
+    // An estimate (tokenizer still loading) is not kept.
+    if (!tokenizerLoaded()) return n;
+    if (toolTokenCounts.size >= 256) toolTokenCounts.delete(toolTokenCounts.keys().next().value as string);
+    toolTokenCounts.set(json, n);
+  }
+  return n;
 }
 
 function usageOf(

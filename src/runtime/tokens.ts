@@ -29,6 +29,11 @@ export function warmTokenizer(): Promise<void> {
   return loading;
 }
 
+/** Whether counts are exact (the tokenizer is loaded) rather than estimated. */
+export function tokenizerLoaded(): boolean {
+  return bpe !== undefined;
+}
+
 function count(text: string): number {
   return bpe ? bpe(text) : Math.ceil(text.length / 4);
 }

@@ -1,7 +1,8 @@
 /**
- * A {@link ModelClient} for any OpenAI-compatible endpoint, on the official `openai` SDK: one SDK
- * instance per provider (so HTTP keep-alive is reused), bounded timeouts, SDK retries with
- * backoff, streaming without buffering, and batched embeddings.
+ * A {@link ModelClient} for any OpenAI-compatible endpoint: chat completions over undici
+ * ({@link OpenAIHttp}: the hot path, with the SDK's retry and error behaviour), embeddings and
+ * model listing on the official `openai` SDK; one of each per provider (so HTTP keep-alive is
+ * reused), bounded timeouts, retries with backoff, streaming without buffering, batched embeddings.
  *
  * Invariants: every request runs under a {@link RequestGuard} linked to the caller's signal, so an
  * abort cancels the HTTP request and surfaces as an abort error (never as an LLM failure); a
@@ -17,6 +18,7 @@ import {
   OpenAIStreamAccumulator,
   toOpenAIBody,
 } from './openai-format.js';
+import { OpenAIHttp } from './openai-http.js';
 import { RequestGuard } from './request-guard.js';
 import type {
   ChatRequest,
@@ -65,6 +67,7 @@ export class OpenAIProvider implements ModelClient {
   readonly #transport: LlmTransportOptions;
   readonly #batchSize: number;
   readonly #dialect: OpenAIDialect;
+  readonly #http: OpenAIHttp;
 
   constructor(options: OpenAIProviderOptions) {
     this.providerName = options.providerName;
@@ -84,6 +87,14 @@ export class OpenAIProvider implements ModelClient {
       timeout: this.#transport.timeoutMs,
       maxRetries: this.#transport.maxRetries,
     });
+    this.#http = new OpenAIHttp({
+      baseURL: this.baseURL,
+      apiKey: this.#apiKey,
+      organization: options.organization,
+      project: options.project,
+      timeoutMs: this.#transport.timeoutMs,
+      maxRetries: this.#transport.maxRetries,
+    });
   }
 
   #fail(err: unknown, guard: RequestGuard, signal: AbortSignal | undefined): Error {
@@ -101,7 +112,9 @@ export class OpenAIProvider implements ModelClient {
     const guard = new RequestGuard(req.signal);
     try {
       const body = { ...toOpenAIBody(req, this.#dialect), stream: false as const };
-      return fromOpenAICompletion(await this.sdk.chat.completions.create(body, { signal: guard.signal }));
+      return fromOpenAICompletion(
+        await this.#http.postJson<OpenAI.ChatCompletion>('/chat/completions', body, guard.signal),
+      );
     } catch (err) {
       throw this.#fail(err, guard, req.signal);
     } finally {
@@ -119,9 +132,12 @@ export class OpenAIProvider implements ModelClient {
         stream: true as const,
         stream_options: { include_usage: true },
       };
-      const stream = await this.sdk.chat.completions.create(body, { signal: guard.signal });
       guard.touch();
-      for await (const chunk of stream) {
+      for await (const chunk of this.#http.postStream<OpenAI.ChatCompletionChunk>(
+        '/chat/completions',
+        body,
+        guard.signal,
+      )) {
         guard.touch();
         for (const event of acc.push(chunk)) yield event;
       }
