@@ -14,8 +14,15 @@
  * a stream is thrown as an `APIError`.
  */
 import { createParser } from 'eventsource-parser';
-import OpenAI from 'openai';
-import { Agent, type Dispatcher, errors as undiciErrors } from 'undici';
+import * as OpenAI from 'openai/error';
+import type { Agent, Dispatcher } from 'undici';
+
+// undici is loaded with the first model call, not at start (start-up time).
+let undiciModule: Promise<typeof import('undici')> | undefined;
+const loadUndici = () => {
+  undiciModule ??= import('undici');
+  return undiciModule;
+};
 
 export interface OpenAIHttpOptions {
   baseURL: string;
@@ -30,7 +37,8 @@ const INITIAL_RETRY_DELAY_MS = 500;
 const MAX_RETRY_DELAY_MS = 8_000;
 
 export class OpenAIHttp {
-  private readonly dispatcher: Agent;
+  private dispatcher: Agent | undefined;
+  private undici: typeof import('undici') | undefined;
   private readonly headers: Record<string, string>;
   private readonly origin: string;
   private readonly basePath: string;
@@ -39,7 +47,6 @@ export class OpenAIHttp {
     const url = new URL(options.baseURL);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
-    this.dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
     this.headers = {
       'content-type': 'application/json',
       accept: 'application/json',
@@ -96,14 +103,14 @@ export class OpenAIHttp {
         if (done) break;
       }
     } catch (err) {
-      throw failure ?? connectionError(err, signal);
+      throw failure ?? connectionError(err, signal, this.undici);
     } finally {
       if (!res.body.destroyed) res.body.destroy();
     }
   }
 
-  close(): Promise<void> {
-    return this.dispatcher.close();
+  async close(): Promise<void> {
+    await this.dispatcher?.close();
   }
 
   private async post(
@@ -113,11 +120,14 @@ export class OpenAIHttp {
     stream: boolean,
   ): Promise<Dispatcher.ResponseData> {
     const headers = stream ? { ...this.headers, accept: 'text/event-stream' } : this.headers;
+    this.undici ??= await loadUndici();
+    this.dispatcher ??= new this.undici.Agent({ keepAliveTimeout: 30_000, connections: 256 });
+    const dispatcher = this.dispatcher;
     for (let attempt = 0; ; attempt++) {
       if (signal.aborted) throw new OpenAI.APIUserAbortError();
       let res: Dispatcher.ResponseData;
       try {
-        res = await this.dispatcher.request({
+        res = await dispatcher.request({
           origin: this.origin,
           path: `${this.basePath}${path}`,
           method: 'POST',
@@ -129,7 +139,7 @@ export class OpenAIHttp {
           bodyTimeout: stream ? 0 : this.options.timeoutMs,
         });
       } catch (err) {
-        const mapped = connectionError(err, signal);
+        const mapped = connectionError(err, signal, this.undici);
         if (mapped instanceof OpenAI.APIUserAbortError || attempt >= this.options.maxRetries) throw mapped;
         await sleep(retryDelay(attempt, undefined), signal);
         continue;
@@ -147,11 +157,14 @@ export class OpenAIHttp {
   }
 }
 
-function connectionError(err: unknown, signal: AbortSignal): Error {
+function connectionError(err: unknown, signal: AbortSignal, undici?: typeof import('undici')): Error {
   if (err instanceof OpenAI.APIError) return err;
   if (signal.aborted || (err as { name?: string })?.name === 'AbortError')
     return new OpenAI.APIUserAbortError();
-  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+  if (
+    undici &&
+    (err instanceof undici.errors.HeadersTimeoutError || err instanceof undici.errors.BodyTimeoutError)
+  ) {
     return new OpenAI.APIConnectionTimeoutError();
   }
   return new OpenAI.APIConnectionError({ cause: err instanceof Error ? err : new Error(String(err)) });

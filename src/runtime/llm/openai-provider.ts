@@ -8,7 +8,7 @@
  * abort cancels the HTTP request and surfaces as an abort error (never as an LLM failure); a
  * stream that stops without a finish reason is an error, not a silently truncated answer.
  */
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { LettaError } from '../../errors.js';
 import { DEFAULT_TRANSPORT, type LlmTransportOptions } from './config.js';
 import { toLlmError } from './llm-errors.js';
@@ -61,8 +61,8 @@ const EMBED_CONCURRENCY = 4;
 export class OpenAIProvider implements ModelClient {
   readonly providerName: string;
   readonly baseURL: string;
-  /** The underlying SDK instance (one per provider). */
-  readonly sdk: OpenAI;
+  readonly #sdkOptions: ConstructorParameters<typeof OpenAI>[0];
+  #sdk: Promise<OpenAI> | undefined;
   readonly #apiKey: string | null;
   readonly #transport: LlmTransportOptions;
   readonly #batchSize: number;
@@ -79,14 +79,14 @@ export class OpenAIProvider implements ModelClient {
       maxCompletionTokens: /^https:\/\/api\.openai\.com(\/|$)/.test(this.baseURL),
       ...options.dialect,
     };
-    this.sdk = new OpenAI({
+    this.#sdkOptions = {
       apiKey: this.#apiKey ?? 'no-key',
       baseURL: this.baseURL,
       organization: options.organization ?? null,
       project: options.project ?? null,
       timeout: this.#transport.timeoutMs,
       maxRetries: this.#transport.maxRetries,
-    });
+    };
     this.#http = new OpenAIHttp({
       baseURL: this.baseURL,
       apiKey: this.#apiKey,
@@ -95,6 +95,12 @@ export class OpenAIProvider implements ModelClient {
       timeoutMs: this.#transport.timeoutMs,
       maxRetries: this.#transport.maxRetries,
     });
+  }
+
+  /** The SDK instance (one per provider), loaded on first use: chat does not need it. */
+  sdk(): Promise<OpenAI> {
+    this.#sdk ??= import('openai').then(({ default: SDK }) => new SDK(this.#sdkOptions));
+    return this.#sdk;
   }
 
   #fail(err: unknown, guard: RequestGuard, signal: AbortSignal | undefined): Error {
@@ -185,7 +191,8 @@ export class OpenAIProvider implements ModelClient {
   async #embedBatch(model: string, input: string[], signal: AbortSignal | undefined): Promise<number[][]> {
     const guard = new RequestGuard(signal);
     try {
-      const res = await this.sdk.embeddings.create(
+      const sdk = await this.sdk();
+      const res = await sdk.embeddings.create(
         { model, input, encoding_format: 'float' },
         { signal: guard.signal },
       );
@@ -207,7 +214,11 @@ export class OpenAIProvider implements ModelClient {
   async listModelIds(timeoutMs = 3000): Promise<string[]> {
     const guard = new RequestGuard(undefined);
     try {
-      const page = await this.sdk.models.list({ timeout: timeoutMs, maxRetries: 0, signal: guard.signal });
+      const page = await (await this.sdk()).models.list({
+        timeout: timeoutMs,
+        maxRetries: 0,
+        signal: guard.signal,
+      });
       return page.data.map((m) => m.id).filter((id): id is string => typeof id === 'string' && id !== '');
     } catch (err) {
       throw this.#fail(err, guard, undefined);
