@@ -79,6 +79,21 @@ export interface LoopResult {
   finalized?: boolean;
 }
 
+/**
+ * A turn between {@link AgentLoop.prepare} and {@link AgentLoop.run}: what was read before the
+ * conversation was claimed, and whether {@link AgentLoop.begin} already ran.
+ */
+export interface PreparedTurn {
+  blocks: BlockRecord[];
+  tools: ToolRecord[];
+  /** The user messages (ids assigned), stored by `begin`. */
+  userMessages: NewMessage[];
+  /** Set by `begin`: false when the run was cancelled before it started. */
+  started?: boolean;
+  /** Set by `begin`: the in-context messages, user messages included. */
+  context?: MessageRecord[];
+}
+
 export class AgentLoop {
   private readonly cache = new ContextCache();
 
@@ -87,26 +102,19 @@ export class AgentLoop {
     private readonly archival?: ArchivalTools,
   ) {}
 
-  async run(input: LoopInput): Promise<LoopResult> {
-    const { ctx, agent, run, channel } = input;
-    const store = this.store;
-    const usage = emptyUsage();
-    const turn: LettaMessage[] = [];
-    // The conversation row as claimed for this run: fresh, and nobody else can change it now.
-    const conv = input.conversation;
+  /** Reads what a turn needs before its conversation is claimed (blocks, tools). */
+  async prepare(
+    input: Pick<LoopInput, 'ctx' | 'agent' | 'run' | 'input'> & { conversationId: string },
+  ): Promise<PreparedTurn> {
+    const { ctx, agent, run } = input;
     const [blocks, tools] = await Promise.all([
-      store.blocks.listForAgent(ctx.org, agent.id),
-      store.tools.listForAgent(ctx.org, agent.id),
+      this.store.blocks.listForAgent(ctx.org, agent.id),
+      this.store.tools.listForAgent(ctx.org, agent.id),
     ]);
-    let context =
-      this.cache.get(conv.id, conv.in_context_message_ids) ??
-      (await store.messages.getMany(ctx.org, conv.in_context_message_ids));
-    context = await this.refreshSystem(ctx, agent, conv, blocks, context, false);
-
-    // 1. The user's messages are stored before the model is called.
     const now = nowIso();
+    const base = blank(ctx, agent, { id: input.conversationId } as ConversationRecord, run, now);
     const userMessages: NewMessage[] = input.input.map((m) => ({
-      ...blank(ctx, agent, conv, run, now),
+      ...base,
       id: newId('message'),
       role: 'user',
       content: m.content,
@@ -114,23 +122,59 @@ export class AgentLoop {
       otid: m.otid ?? null,
       tokens: countTokens(m.content),
     }));
-    // The run starts in the same transaction; a run cancelled while it queued never starts.
-    const started = await store.transaction(async (tx) => {
-      if (!(await tx.runs.transition(ctx.org, run.id, 'running', {}, now))) return false;
-      await tx.messages.insertMany(userMessages);
-      await tx.conversations.setContext(
-        ctx.org,
-        conv.id,
-        [...context.map((m) => m.id), ...userMessages.map((m) => m.id)],
-        now,
-      );
-      return true;
-    });
-    if (!started) return { stopReason: 'cancelled', messages: turn, usage };
-    const storedUsers = userMessages.map((m, i) => ({ ...m, seq: i }) as MessageRecord);
-    context = [...context, ...storedUsers];
+    return { blocks, tools, userMessages };
+  }
+
+  /**
+   * Starts the turn inside `tx`, on the conversation as just claimed: the run → `running`, the
+   * system message recompiled if memory changed, the user messages stored and the in-context list
+   * extended. The user's messages are stored before the model is called; a run cancelled while
+   * it queued never starts. Called by the claim's own transaction when the conversation was free
+   * at once (one commit for both), else by {@link run}.
+   */
+  async begin(
+    tx: Store,
+    input: Pick<LoopInput, 'ctx' | 'agent' | 'run'>,
+    conv: ConversationRecord,
+    turn: PreparedTurn,
+  ): Promise<void> {
+    const { ctx, agent, run } = input;
+    const now = nowIso();
+    if (!(await tx.runs.transition(ctx.org, run.id, 'running', {}, now))) {
+      turn.started = false;
+      return;
+    }
+    let context =
+      this.cache.get(conv.id, conv.in_context_message_ids) ??
+      (await tx.messages.getMany(ctx.org, conv.in_context_message_ids));
+    context = await this.refreshSystem(ctx, agent, conv, turn.blocks, context, false, tx);
+    await tx.messages.insertMany(turn.userMessages);
+    await tx.conversations.setContext(
+      ctx.org,
+      conv.id,
+      [...context.map((m) => m.id), ...turn.userMessages.map((m) => m.id)],
+      now,
+    );
+    turn.context = [...context, ...turn.userMessages.map((m, i) => ({ ...m, seq: i }) as MessageRecord)];
+    turn.started = true;
+  }
+
+  async run(input: LoopInput, prepared?: PreparedTurn): Promise<LoopResult> {
+    const { ctx, agent, run, channel } = input;
+    const store = this.store;
+    const usage = emptyUsage();
+    const turn: LettaMessage[] = [];
+    // The conversation row as claimed for this run: fresh, and nobody else can change it now.
+    const conv = input.conversation;
+    const prep = prepared ?? (await this.prepare({ ...input, conversationId: conv.id }));
+    if (prep.started === undefined) await store.transaction((tx) => this.begin(tx, input, conv, prep));
+    if (!prep.started || !prep.context) return { stopReason: 'cancelled', messages: turn, usage };
+    const { tools } = prep;
+    let context = prep.context;
     this.cache.set(conv.id, context);
-    for (const m of storedUsers) turn.push(...this.publish(channel, toLettaMessages(m)));
+    for (const m of prep.userMessages) {
+      turn.push(...this.publish(channel, toLettaMessages({ ...m, seq: 0 } as MessageRecord)));
+    }
 
     const toolDefs = toolDefinitions(agent, tools);
     const toolTokens = toolDefinitionTokens(toolDefs);

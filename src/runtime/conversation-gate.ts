@@ -33,20 +33,27 @@ export interface Claim {
 
 export interface Ticket {
   /**
-   * Waits for the turn and claims the conversation. `before` runs in the same transaction as the
-   * first claim attempt (and commits even when that attempt finds the conversation held), so work
-   * that must precede the claim costs no commit of its own.
+   * Waits for the turn and claims the conversation. `withFirstAttempt` shares the transaction of
+   * the first claim attempt, so work around the claim costs no commit of its own.
    */
   acquire(
     conversationId: string,
     runId: string,
     waitMs: number,
     signal?: AbortSignal,
-    before?: (tx: Store) => Promise<void>,
+    withFirstAttempt?: FirstAttempt,
   ): Promise<Claim>;
   cancel(): void;
   /** Nobody in this process was queued for the key when the ticket was taken. */
   readonly first: boolean;
+}
+
+/** Work done in the transaction of the first claim attempt. */
+export interface FirstAttempt {
+  /** Runs before the claim; commits even when the conversation turns out to be held. */
+  before?: (tx: Store) => Promise<void>;
+  /** Runs after a successful claim, on the claimed row. */
+  after?: (tx: Store, conversation: ConversationRecord) => Promise<void>;
 }
 
 export class ConversationGate {
@@ -95,12 +102,12 @@ export class ConversationGate {
     return {
       first: ahead === undefined,
       cancel: leave,
-      acquire: async (conversationId, runId, waitMs, signal, before) => {
+      acquire: async (conversationId, runId, waitMs, signal, first) => {
         const deadline = Date.now() + waitMs;
         let conversation: ConversationRecord;
         try {
           if (ahead) await waitFor(previous, deadline, signal, conversationId);
-          conversation = await this.claim(conversationId, runId, deadline, signal, before);
+          conversation = await this.claim(conversationId, runId, deadline, signal, first);
         } catch (err) {
           leave();
           throw err;
@@ -132,16 +139,18 @@ export class ConversationGate {
     runId: string,
     deadline: number,
     signal?: AbortSignal,
-    before?: (tx: Store) => Promise<void>,
+    first?: FirstAttempt,
   ): Promise<ConversationRecord> {
     let delay = 5;
     for (let attempt = 0; ; attempt++) {
       const now = new Date().toISOString();
       const claimed =
-        attempt === 0 && before
+        attempt === 0 && first
           ? await this.store.transaction(async (tx) => {
-              await before(tx);
-              return tx.claims.claim(conversationId, runId, now, this.leaseUntil());
+              await first.before?.(tx);
+              const row = await tx.claims.claim(conversationId, runId, now, this.leaseUntil());
+              if (row) await first.after?.(tx, row);
+              return row;
             })
           : await this.store.claims.claim(conversationId, runId, now, this.leaseUntil());
       if (claimed) return claimed;

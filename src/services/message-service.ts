@@ -6,7 +6,7 @@
 import { LettaError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
-import { AgentLoop, type TurnEnd } from '../runtime/agent-loop.js';
+import { AgentLoop, type PreparedTurn, type TurnEnd } from '../runtime/agent-loop.js';
 import type { Claim, ConversationGate, Ticket } from '../runtime/conversation-gate.js';
 import { type LettaMessage, replyText } from '../runtime/letta-messages.js';
 import type { ProviderRegistry } from '../runtime/llm/index.js';
@@ -155,14 +155,30 @@ export class MessageService {
     this.controllers.set(run.id, controller);
     const channel = this.deps.channels.open(run.id);
     let claim: Claim | undefined;
+    let prepared: PreparedTurn | undefined;
     if (!input.background) {
       try {
+        // Fast path: one transaction stores the run, claims the conversation and starts the turn.
+        const turn = { ctx, agent, run };
+        if (fast) {
+          prepared = await this.loop.prepare({
+            ...turn,
+            input: input.messages,
+            conversationId: conversation.id,
+          });
+        }
+        const first = prepared;
         claim = await ticket.acquire(
           conversation.id,
           run.id,
           this.deps.conversationWaitMs,
           controller.signal,
-          fast ? (tx) => tx.runs.insert(run) : undefined,
+          first
+            ? {
+                before: (tx) => tx.runs.insert(run),
+                after: (tx, claimed) => this.loop.begin(tx, turn, claimed, first),
+              }
+            : undefined,
         );
       } catch (err) {
         await this.finish(ctx, run, 'error', undefined, { error: String((err as Error).message) });
@@ -170,7 +186,17 @@ export class MessageService {
         throw err;
       }
     }
-    const done = this.execute(ctx, input, run, conversation, model, channel, controller, claim ?? ticket);
+    const done = this.execute(
+      ctx,
+      input,
+      run,
+      conversation,
+      model,
+      channel,
+      controller,
+      claim ?? ticket,
+      prepared,
+    );
     this.active.add(done);
     void done.finally(() => this.active.delete(done));
     return { run, conversation, channel, done };
@@ -185,6 +211,7 @@ export class MessageService {
     channel: RunChannel,
     controller: AbortController,
     held: Claim | Ticket,
+    prepared?: PreparedTurn,
   ): Promise<SendResult> {
     let claim: Claim | undefined = 'release' in held ? held : undefined;
     const ticket = 'release' in held ? undefined : held;
@@ -206,20 +233,23 @@ export class MessageService {
         controller.signal,
       );
       {
-        const result = await this.loop.run({
-          ctx,
-          agent: input.agent,
-          conversation: claim.conversation,
-          run,
-          model,
-          contextWindow: contextWindowFor(input.agent, model, this.deps.defaultContextWindow),
-          input: input.messages,
-          maxSteps: input.maxSteps ?? DEFAULT_MAX_STEPS,
-          streamTokens: input.streamTokens ?? false,
-          channel,
-          signal: controller.signal,
-          finalize,
-        });
+        const result = await this.loop.run(
+          {
+            ctx,
+            agent: input.agent,
+            conversation: claim.conversation,
+            run,
+            model,
+            contextWindow: contextWindowFor(input.agent, model, this.deps.defaultContextWindow),
+            input: input.messages,
+            maxSteps: input.maxSteps ?? DEFAULT_MAX_STEPS,
+            streamTokens: input.streamTokens ?? false,
+            channel,
+            signal: controller.signal,
+            finalize,
+          },
+          prepared,
+        );
         ({ stopReason, messages, usage, error } = result);
         if (!result.finalized) final = undefined;
       }
