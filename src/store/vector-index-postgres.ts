@@ -6,7 +6,8 @@
  * is shared by every organization: an index is only ever created (concurrently), never dropped,
  * except the invalid leftover of a build that died. Searches run with `hnsw.ef_search` from the
  * settings (LETTA_HNSW_EF_SEARCH) and pgvector 0.8's iterative scan (so filters applied after the
- * index scan still fill the page). Full text: GIN on `to_tsvector('english', text)`,
+ * index scan still fill the page). Full text: GIN on the stored `text_search` tsvector
+ * (`to_tsvector('english', text)`, a generated column since migration 004),
  * queried with `websearch_to_tsquery` (the query's words OR-ed) and ranked by `ts_rank_cd`.
  */
 import { type Kysely, sql } from 'kysely';
@@ -182,9 +183,9 @@ export class PostgresPassageIndex implements PassageIndex {
     const words = queryWords(query);
     if (words.length === 0) return [];
     const { rows } = await sql<{ id: string; score: number }>`
-      SELECT p.id, ts_rank_cd(to_tsvector('english', p.text), q) AS score
+      SELECT p.id, ts_rank_cd(p.text_search, q) AS score
       FROM passages p, websearch_to_tsquery('english', ${words.join(' or ')}) q
-      WHERE to_tsvector('english', p.text) @@ q
+      WHERE p.text_search @@ q
         AND p.organization_id = ${scope.org} AND p.archive_id = ANY(${scope.archiveIds}::text[])${andAll(filterConditions('postgres', scope.filter))}
       ORDER BY score DESC, p.created_at DESC LIMIT ${scope.limit}`.execute(this.db);
     return rows.map((r) => ({ id: r.id, score: Number(r.score) }));

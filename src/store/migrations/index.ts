@@ -7,6 +7,7 @@ import type { DialectName } from '../dialect-name.js';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-archival-search.js';
 import * as m003 from './003-archives.js';
+import * as m004 from './004-passage-text-search.js';
 
 export interface MigrationStep {
   name: string;
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   { name: '001-initial', up: m001.up },
   { name: '002-archival-search', up: m002.up },
   { name: '003-archives', up: m003.up },
+  { name: '004-passage-text-search', up: m004.up },
 ];
