@@ -216,6 +216,38 @@ describe('OpenAIProvider stream', () => {
   });
 });
 
+describe('OpenAIProvider stream bytes', () => {
+  it('keeps a multi-byte character whole when a network chunk splits it', async () => {
+    const chunk = (delta: object, finish: string | null) =>
+      `data: ${JSON.stringify({
+        id: 'x',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'm',
+        choices: [{ index: 0, delta, finish_reason: finish }],
+      })}\n\n`;
+    const bytes = Buffer.from(
+      chunk({ content: 'héllo 🙂 wörld' }, null) + chunk({}, 'stop') + 'data: [DONE]\n\n',
+    );
+    // Split inside the emoji's four bytes.
+    const cut = bytes.indexOf(Buffer.from('🙂')) + 2;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(bytes.subarray(0, cut));
+      setTimeout(() => res.end(bytes.subarray(cut)), 30);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+      const events = await collect(provider(url).stream({ model: 'm', messages: hi }));
+      const done = events.find((e) => e.type === 'done');
+      expect(done && done.type === 'done' && done.result.content).toBe('héllo 🙂 wörld');
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('OpenAIProvider errors', () => {
   it.each([
     [401, 'LLM_AUTH_ERROR'],

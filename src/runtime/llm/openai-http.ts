@@ -95,9 +95,11 @@ export class OpenAIHttp {
         queue.push(data as T);
       },
     });
+    // Decoded as a stream: a network chunk may end inside a multi-byte character.
+    const decoder = new TextDecoder();
     try {
-      for await (const chunk of res.body) {
-        parser.feed(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+        parser.feed(decoder.decode(chunk, { stream: true }));
         while (queue.length > 0) yield queue.shift() as T;
         if (failure !== undefined) throw failure;
         if (done) break;
