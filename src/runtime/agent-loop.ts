@@ -112,7 +112,7 @@ export class AgentLoop {
       this.store.tools.listForAgent(ctx.org, agent.id),
     ]);
     const now = nowIso();
-    const base = blank(ctx, agent, { id: input.conversationId } as ConversationRecord, run, now);
+    const base = blank(ctx, agent, input.conversationId, run, now);
     const userMessages: NewMessage[] = input.input.map((m) => ({
       ...base,
       id: newId('message'),
@@ -225,7 +225,7 @@ export class AgentLoop {
 
       // 2. Run the tools the model asked for.
       const at = nowIso();
-      const base = { ...blank(ctx, agent, conv, run, at), step_id: stepId };
+      const base = { ...blank(ctx, agent, conv.id, run, at), step_id: stepId };
       const toolCalls = result.toolCalls.map((c) => ({
         ...c,
         id: c.id || `call_${newId('step').slice(5, 29)}`,
@@ -431,7 +431,7 @@ export class AgentLoop {
     const at = nowIso();
     const content = summaryText(plan.evicted.length, summary);
     const message: NewMessage = {
-      ...blank(input.ctx, input.agent, input.conversation, input.run, at),
+      ...blank(input.ctx, input.agent, input.conversation.id, input.run, at),
       id: newId('message'),
       role: 'user',
       content,
@@ -531,14 +531,14 @@ function usageOf(
 function blank(
   ctx: RequestContext,
   agent: AgentRecord,
-  conv: ConversationRecord,
+  conversationId: string,
   run: RunRecord,
   at: string,
 ): Omit<NewMessage, 'id' | 'role'> {
   return {
     organization_id: ctx.org,
     agent_id: agent.id,
-    conversation_id: conv.id,
+    conversation_id: conversationId,
     content: null,
     reasoning: null,
     tool_calls: null,

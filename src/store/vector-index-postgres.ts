@@ -163,8 +163,9 @@ export class PostgresPassageIndex implements PassageIndex {
     const d = dimLiteral(dim);
     const run = async (db: Kysely<Database>) => {
       const ef = Math.min(Math.max(this.state.hnsw.efSearch, scope.limit), 1000);
-      await sql`SET LOCAL hnsw.ef_search = ${sql.raw(String(Math.trunc(ef)))}`.execute(db);
-      await sql`SET LOCAL hnsw.iterative_scan = relaxed_order`.execute(db);
+      // Both settings in one round trip (set_config(…, true) is SET LOCAL).
+      await sql`SELECT set_config('hnsw.ef_search', ${String(Math.trunc(ef))}, true),
+        set_config('hnsw.iterative_scan', 'relaxed_order', true)`.execute(db);
       const { rows } = await sql<{ id: string; distance: number }>`
         SELECT p.id, (p.embedding::vector(${d})) <=> ${literal(vector)}::vector(${d}) AS distance
         FROM passages p
