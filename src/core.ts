@@ -70,12 +70,18 @@ export async function createCore(
   options: CoreOptions = {},
 ): Promise<Core> {
   const unlock = options.exclusive && !config.pgUri ? acquireProcessLock(config.sqlitePath) : undefined;
-  const database = await openDatabase({ pgUri: config.pgUri, sqlitePath: config.sqlitePath }).catch(
-    (err: unknown) => {
-      unlock?.();
-      throw err;
-    },
-  );
+  const database = await openDatabase({
+    pgUri: config.pgUri,
+    sqlitePath: config.sqlitePath,
+    onConnectionLost: (err) =>
+      log.warn(
+        { err: err.message },
+        'PostgreSQL connection lost; statements on it fail with 503 until it is back',
+      ),
+  }).catch((err: unknown) => {
+    unlock?.();
+    throw err;
+  });
   try {
     if (!options.deferTokenizer) await warmTokenizer();
     if (!options.skipMigrations) {

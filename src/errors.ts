@@ -49,6 +49,9 @@ export const ERROR_CODES = {
   LLM_TIMEOUT: 504,
   NO_EMBEDDING_MODEL: 400,
   SERVICE_UNAVAILABLE: 503,
+  DATABASE_UNAVAILABLE: 503,
+  STORAGE_FULL: 507,
+  REQUEST_TIMEOUT: 408,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -59,17 +62,20 @@ export class LettaError extends Error {
   readonly status: number;
   /** Extra fields merged into the JSON body (e.g. `run_id` for CONVERSATION_BUSY). */
   readonly extra: Record<string, unknown> | undefined;
+  /** Sent as `Retry-After` (seconds) with the answer: when to try again. */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options?: { cause?: unknown; extra?: Record<string, unknown> },
+    options?: { cause?: unknown; extra?: Record<string, unknown>; retryAfterSeconds?: number },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'LettaError';
     this.code = code;
     this.status = ERROR_CODES[code];
     this.extra = options?.extra;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 

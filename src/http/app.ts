@@ -12,7 +12,7 @@ import type { Core } from '../core.js';
 import { LettaError } from '../errors.js';
 import { installAuth } from './auth.js';
 import { installCoercion } from './coerce.js';
-import { installErrorHandlers, sendError } from './error-handler.js';
+import { clientErrorHandler, installErrorHandlers, sendError } from './error-handler.js';
 import { lazySchemaController } from './lazy-compilers.js';
 import { installNulGuard } from './nul-guard.js';
 import { registerOpenApi } from './openapi.js';
@@ -47,6 +47,7 @@ export async function buildApp(core: Core, options: BuildAppOptions = {}): Promi
       customOptions: { removeAdditional: true, useDefaults: true, coerceTypes: false, allErrors: false },
     },
     frameworkErrors: (err, request, reply) => sendError(err, request, reply),
+    clientErrorHandler,
     trustProxy:
       typeof config.trustProxy === 'number'
         ? (_address: string, hop: number) => hop < (config.trustProxy as number)

@@ -9,6 +9,8 @@ import { type ErrorCode, isLettaError } from '../errors.js';
 
 export interface ErrorAnswer {
   status: number;
+  /** `Retry-After` seconds, when the error says when to try again. */
+  retryAfter?: number | undefined;
   body: { detail: string; code: ErrorCode | string; [key: string]: unknown };
 }
 
@@ -65,6 +67,7 @@ export function toErrorAnswer(err: unknown): ErrorAnswer & { internal: boolean }
   if (isLettaError(err)) {
     return {
       status: err.status,
+      retryAfter: err.retryAfterSeconds,
       body: { ...err.extra, detail: err.message, code: err.code },
       internal: false,
     };
@@ -118,8 +121,18 @@ function validationDetail(err: FastifyError): string {
 export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const answer = toErrorAnswer(err);
   if (answer.internal) request.log.error({ err }, 'unhandled error');
-  else if (answer.status >= 500)
-    request.log.warn({ code: answer.body.code, detail: answer.body.detail }, 'request failed');
+  else if (answer.status >= 500) {
+    const cause = (err as Error).cause;
+    request.log.warn(
+      {
+        code: answer.body.code,
+        detail: answer.body.detail,
+        ...(cause instanceof Error ? { cause: cause.message } : {}),
+      },
+      'request failed',
+    );
+  }
+  if (answer.retryAfter !== undefined) reply.header('retry-after', String(answer.retryAfter));
   return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
 }
 
@@ -132,4 +145,42 @@ export function installErrorHandlers(app: FastifyInstance): void {
       .code(404)
       .send({ detail: `No route for ${request.method} ${path}`, code: 'ROUTE_NOT_FOUND' });
   });
+}
+
+/**
+ * Errors Node's HTTP parser raises before a request exists (a slow client past its deadline,
+ * oversized headers, bytes that are not HTTP): answered in the same `{detail, code}` shape as
+ * every other error, then the connection is closed.
+ */
+export function clientErrorHandler(
+  this: FastifyInstance,
+  err: NodeJS.ErrnoException,
+  socket: import('node:net').Socket,
+): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, body] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [
+          408,
+          'Request Timeout',
+          {
+            detail: 'The request did not arrive in time (headers or body too slow)',
+            code: 'REQUEST_TIMEOUT',
+          },
+        ]
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [
+            431,
+            'Request Header Fields Too Large',
+            { detail: 'The request headers are too large', code: 'BAD_REQUEST' },
+          ]
+        : [400, 'Bad Request', { detail: 'The request is not valid HTTP', code: 'BAD_REQUEST' }];
+  this.log.debug({ err: err.message, status }, 'client error');
+  if (socket.writable) {
+    const json = JSON.stringify(body);
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(json)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${json}`,
+    );
+  }
+  socket.destroy(err);
 }

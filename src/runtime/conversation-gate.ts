@@ -113,13 +113,16 @@ export class ConversationGate {
           throw err;
         }
         this.held.set(runId, conversationId);
+        // Released for good once a release outside a transaction succeeded. A release inside a
+        // transaction may be rolled back (the database went away before the commit), so calling
+        // again writes it again; the in-process queue moves on at the first call either way.
         let released = false;
         const release: Release = async (tx) => {
           if (released) return;
-          released = true;
           this.held.delete(runId);
           try {
             await (tx ?? this.store).claims.release(conversationId, runId);
+            if (!tx) released = true;
           } finally {
             leave();
           }

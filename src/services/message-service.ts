@@ -19,6 +19,7 @@ import { nowIso } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { RequestContext } from './context.js';
 import type { ConversationService } from './conversation-service.js';
+import { PendingRunEnds } from './pending-run-ends.js';
 
 export interface SendInput {
   agent: AgentRecord;
@@ -89,9 +90,11 @@ export class MessageService {
   private readonly loop: AgentLoop;
   private readonly controllers = new Map<string, AbortController>();
   private readonly active = new Set<Promise<SendResult>>();
+  private readonly pendingEnds: PendingRunEnds;
 
   constructor(private readonly deps: MessageServiceDeps) {
     this.loop = new AgentLoop(deps.store, deps.archival);
+    this.pendingEnds = new PendingRunEnds(deps.store, deps.log);
   }
 
   /** Sends and waits for the run to end. */
@@ -127,6 +130,9 @@ export class MessageService {
   ): Promise<RunHandle> {
     const { agent } = input;
     const conversation = await this.deps.conversations.resolve(ctx, agent, input.conversationId);
+    // A run of this conversation ended while the database was away: write that end (and free
+    // the conversation) first; if the database still cannot take it, this send fails now.
+    if (this.pendingEnds.size > 0) await this.pendingEnds.settle(conversation.id);
     const now = nowIso();
     const run: RunRecord = {
       id: newId('run'),
@@ -258,10 +264,13 @@ export class MessageService {
       if (controller.signal.aborted) stopReason = 'cancelled';
       else {
         error = err instanceof LettaError ? err : undefined;
-        this.deps.log.error({ err, run_id: run.id }, 'run failed');
+        if (error && isDatabaseFault(error))
+          this.deps.log.warn({ code: error.code, detail: error.message, run_id: run.id }, 'run failed');
+        else this.deps.log.error({ err, run_id: run.id }, 'run failed');
       }
     }
     const fullUsage = { ...usage, run_ids: [run.id] };
+    // `final` is set only when the end was committed with the last step.
     final ??= await this.finish(
       ctx,
       run,
@@ -271,9 +280,12 @@ export class MessageService {
       this.eventsToKeep(run, channel, [], stopReason, usage),
       claim?.release,
     );
-    await claim
-      ?.release()
-      .catch((err: unknown) => this.deps.log.error({ err }, 'could not release conversation'));
+    if (!final) {
+      // Not written (the database is away): leave the in-process queue at least; the database
+      // claim is released with the end once the database is back (PendingRunEnds).
+      await claim?.release().catch(() => {});
+      final = ended(run, runStatusFor(stopReason), stopReason, nowIso(), usage, undefined);
+    }
     for (const e of tailEvents(stopReason, fullUsage)) channel.publish(e);
     this.deps.channels.close(run.id);
     this.deps.onRunEnd?.(final);
@@ -312,7 +324,10 @@ export class MessageService {
     ];
   }
 
-  /** Records the end of a run in its own transaction (turns that did not finalize with a step). */
+  /**
+   * Records the end of a run in its own transaction (turns that did not finalize with a step);
+   * undefined when it could not be written (kept for later when the database is away).
+   */
   private async finish(
     ctx: RequestContext,
     run: RunRecord,
@@ -321,14 +336,23 @@ export class MessageService {
     metadata: Record<string, string> | undefined,
     events: { seq_id: number; payload: unknown }[] = [],
     release?: Claim['release'],
-  ): Promise<RunRecord> {
+  ): Promise<RunRecord | undefined> {
     try {
       return await this.deps.store.transaction((tx) =>
         this.writeEnd(tx, ctx, run, stopReason, usage, metadata, events, release),
       );
     } catch (err) {
-      this.deps.log.error({ err, run_id: run.id }, 'could not record the end of a run');
-      return ended(run, runStatusFor(stopReason), stopReason, nowIso(), usage, metadata);
+      if (isDatabaseFault(err) && run.conversation_id) {
+        // Written again once the database is back; the claim is released by row, since the
+        // gate's own release has already let the in-process queue move on.
+        const conversationId = run.conversation_id;
+        this.pendingEnds.add(run.id, conversationId, async (tx) => {
+          await this.writeEnd(tx, ctx, run, stopReason, usage, metadata, events, (t) =>
+            (t ?? tx).claims.release(conversationId, run.id),
+          );
+        });
+      } else this.deps.log.error({ err, run_id: run.id }, 'could not record the end of a run');
+      return undefined;
     }
   }
 
@@ -401,6 +425,9 @@ export class MessageService {
     }, ms);
     await all;
     clearTimeout(timer);
+    // Last chance for ends kept during a database outage (else the sweeper fails them later).
+    await this.pendingEnds.flush();
+    this.pendingEnds.close();
   }
 
   private resolveModel(agent: AgentRecord): ResolvedModel {
@@ -432,6 +459,11 @@ export class MessageService {
       this.deps.log.warn({ err: (err as Error).message, run_id: run.id }, 'run callback failed');
     }
   }
+}
+
+/** A database outage or full disk (not a bug): the run's end is kept and written later. */
+function isDatabaseFault(err: unknown): err is LettaError {
+  return err instanceof LettaError && (err.code === 'DATABASE_UNAVAILABLE' || err.code === 'STORAGE_FULL');
 }
 
 /** The stream's last two events: how the run stopped and what it used. */

@@ -8,6 +8,7 @@ import type SQLite from 'better-sqlite3';
 import { Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely';
 import type pg from 'pg';
 import { LettaError } from '../errors.js';
+import { faultTranslatingDialect } from './database-faults.js';
 import type { DialectName } from './dialect-name.js';
 import type { Database } from './schema.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
@@ -32,11 +33,15 @@ export interface DatabaseOptions {
   sqlitePath: string;
   /** Maximum pooled PostgreSQL connections. */
   poolSize?: number;
+  /** Told when a PostgreSQL connection is lost (at most once every 5 s), e.g. to log it. */
+  onConnectionLost?: ((err: Error) => void) | undefined;
 }
 
 /** Opens and checks the database; throws a one-line LettaError when it cannot be reached. */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
-  return options.pgUri ? openPostgres(options.pgUri, options.poolSize ?? 10) : openSqlite(options.sqlitePath);
+  return options.pgUri
+    ? openPostgres(options.pgUri, options.poolSize ?? 10, options.onConnectionLost)
+    : openSqlite(options.sqlitePath);
 }
 
 async function openSqlite(path: string): Promise<DatabaseHandle> {
@@ -70,7 +75,7 @@ async function openSqlite(path: string): Promise<DatabaseHandle> {
     vector = false;
   }
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    dialect: faultTranslatingDialect(new SqliteDialect({ database: withStatementCache(sqlite) })),
     log: slowQueryLog(),
   });
   const checkpointer = path === ':memory:' ? undefined : new SqliteCheckpointer(sqlite, path);
@@ -87,13 +92,28 @@ async function openSqlite(path: string): Promise<DatabaseHandle> {
   };
 }
 
-async function openPostgres(uri: string, poolSize: number): Promise<DatabaseHandle> {
+async function openPostgres(
+  uri: string,
+  poolSize: number,
+  onConnectionLost: ((err: Error) => void) | undefined,
+): Promise<DatabaseHandle> {
   const { default: pg } = await import('pg');
   // int8 (bigserial seq, counts) as JS numbers: every value we store fits in 2^53.
   pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
   const pool = new pg.Pool({ connectionString: uri, max: poolSize, connectionTimeoutMillis: 5000 });
+  // A connection can die at any time (pg_terminate_backend, a restart, a cut network). pg emits
+  // 'error' on the client; unheard, that would end the process. The pool listens only while a
+  // client is idle, so every client gets a listener of its own for its whole life: the statement
+  // in flight fails (DATABASE_UNAVAILABLE), and the pool drops the dead client on release.
+  let lastWarned = 0;
+  const onClientError = (err: Error) => {
+    if (Date.now() - lastWarned < 5000) return;
+    lastWarned = Date.now();
+    onConnectionLost?.(err);
+  };
+  pool.on('connect', (client) => client.on('error', onClientError));
   pool.on('error', () => {
-    // An idle client lost its connection; the pool replaces it. Queries report their own errors.
+    // An idle client lost its connection; the pool replaces it (its own listener logged it).
   });
   const location = redact(uri);
   try {
@@ -114,7 +134,10 @@ async function openPostgres(uri: string, poolSize: number): Promise<DatabaseHand
     const { rows } = await pool.query("SELECT 1 FROM pg_extension WHERE extname = 'vector'");
     vector = rows.length > 0;
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: slowQueryLog() });
+  const db = new Kysely<Database>({
+    dialect: faultTranslatingDialect(new PostgresDialect({ pool })),
+    log: slowQueryLog(),
+  });
   return { db, dialect: 'postgres', location, vector, pool, close: () => db.destroy() };
 }
 
