@@ -8,7 +8,7 @@
  * const uri = `postgresql://postgres@127.0.0.1:${proxy.port}/mydb`;
  * await proxy.cut(); … await proxy.restore();
  */
-import { createServer, type Server, type Socket, connect } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export interface TcpProxy extends AsyncDisposable {
   port: number;
