@@ -10,12 +10,12 @@
  * Options (env): BENCH_DIALECTS=sqlite,postgres BENCH_SENDS=2000 BENCH_SECONDS=10 BENCH_HISTORY=10000;
  * BENCH_NODE_FLAGS adds Node flags to the server process only (`--cpu-prof --cpu-prof-dir=/tmp/p`).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Pool } from 'undici';
+import { pct, rssMiB, startJsonLine, startLetta, stop } from './harness.js';
 
 const DIALECTS = (process.env.BENCH_DIALECTS ?? 'sqlite,postgres').split(',');
 const SENDS = Number(process.env.BENCH_SENDS ?? 2000);
@@ -24,59 +24,6 @@ const HISTORY = Number(process.env.BENCH_HISTORY ?? 10_000);
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const CONCURRENCY = 32;
 const PG_ADMIN = process.env.LETTA_TEST_PG_ADMIN_URI ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-
-interface Started {
-  child: ChildProcess;
-  url: string;
-}
-
-async function startJsonLine(
-  cmd: string,
-  args: string[],
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<Started> {
-  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const i = buf.indexOf('\n');
-      if (i !== -1) resolve(buf.slice(0, i));
-    });
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
-  });
-  return { child, url: (JSON.parse(line) as { url: string }).url };
-}
-
-async function startLetta(
-  env: NodeJS.ProcessEnv,
-  port: number,
-): Promise<{ child: ChildProcess; url: string; ms: number }> {
-  const t0 = performance.now();
-  const child = spawn(process.execPath, [...NODE_FLAGS, 'bin/letta.js', 'server', '--port', String(port)], {
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (;;) {
-    try {
-      const r = await fetch(`${url}/health`);
-      if (r.ok) break;
-    } catch {
-      // not up yet
-    }
-    if (child.exitCode !== null) throw new Error(`letta server exited with ${child.exitCode}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  return { child, url, ms: performance.now() - t0 };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 function client(url: string): Pool {
   return new Pool(url, { connections: CONCURRENCY + 4, pipelining: 1 });
@@ -92,10 +39,6 @@ async function post(pool: Pool, path: string, body: unknown): Promise<unknown> {
   const json = await r.body.json();
   if (r.statusCode >= 300) throw new Error(`${path}: ${r.statusCode} ${JSON.stringify(json)}`);
   return json;
-}
-
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
 }
 
 async function latency(
@@ -153,11 +96,6 @@ async function firstContent(pool: Pool, path: string, body: unknown, n = 200): P
   return pct(times, 50);
 }
 
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
-}
-
 const f = (n: number) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 0) : 'n/a');
 
 async function main(): Promise<void> {
@@ -200,9 +138,9 @@ async function main(): Promise<void> {
       }
       const port = 18300 + Math.floor(Math.random() * 500);
       // First start migrates an empty database; the restart is the cold start users see.
-      const first = await startLetta(env, port);
+      const first = await startLetta(env, port, NODE_FLAGS);
       await stop(first.child);
-      const server = await startLetta(env, port);
+      const server = await startLetta(env, port, NODE_FLAGS);
       const lp = client(server.url);
       await post(lp, '/agents', { name: 'bench', persona: 'You are a benchmark.', model: 'gpt-4o-mini' });
       // Short history: every conversation gets 5 sends, so it never holds more than 10 messages.

@@ -56,6 +56,8 @@ export interface ServerConfig {
   requestTimeoutMs: number;
   /** A socket idle this long is closed (LETTA_IDLE_TIMEOUT_MS; streams send keepalives). */
   connectionTimeoutMs: number;
+  /** SQLite WAL size that triggers a truncating checkpoint (LETTA_SQLITE_WAL_CHECKPOINT_MB). */
+  sqliteWalCheckpointBytes: number;
   /**
    * PostgreSQL archival search (pgvector HNSW): LETTA_HNSW_M, LETTA_HNSW_EF_CONSTRUCTION (apply to
    * indexes built afterwards), LETTA_HNSW_EF_SEARCH, LETTA_HNSW_BUILD_MEMORY,
@@ -120,6 +122,10 @@ export function resolveConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = proce
     headersTimeoutMs: parseIntSetting('LETTA_HEADERS_TIMEOUT_MS', env.LETTA_HEADERS_TIMEOUT_MS, 10_000),
     requestTimeoutMs: parseIntSetting('LETTA_REQUEST_TIMEOUT_MS', env.LETTA_REQUEST_TIMEOUT_MS, 60_000),
     connectionTimeoutMs: parseIntSetting('LETTA_IDLE_TIMEOUT_MS', env.LETTA_IDLE_TIMEOUT_MS, 600_000),
+    sqliteWalCheckpointBytes:
+      Math.max(parseIntSetting('LETTA_SQLITE_WAL_CHECKPOINT_MB', env.LETTA_SQLITE_WAL_CHECKPOINT_MB, 32), 1) *
+      1024 *
+      1024,
     hnsw: parseHnsw(env),
   };
 }

@@ -73,6 +73,12 @@ export async function createCore(
   const database = await openDatabase({
     pgUri: config.pgUri,
     sqlitePath: config.sqlitePath,
+    walCheckpointBytes: config.sqliteWalCheckpointBytes,
+    onCheckpointBlocked: (reason) =>
+      log.warn(
+        { reason },
+        'SQLite WAL checkpoint could not finish; retrying (the log keeps growing meanwhile)',
+      ),
     onConnectionLost: (err) =>
       log.warn(
         { err: err.message },

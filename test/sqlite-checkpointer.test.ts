@@ -3,9 +3,12 @@
  * automatic checkpoint is off, yet the database file receives the WAL's pages, and everything
  * written is there after close and reopen.
  */
-import { statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/store/index.js';
 import { createTestDatabase } from './support/databases.js';
 
 async function until(check: () => boolean, ms: number): Promise<boolean> {
@@ -44,3 +47,40 @@ describe('SQLite checkpoints off the request path', () => {
     expect(Number(rows[0]?.n)).toBe(500);
   });
 });
+
+describe('SQLite WAL size under a writer that never stops', () => {
+  it('truncates the log past its bound instead of letting it grow', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'letta-wal-'));
+    const path = join(dir, 'letta.db');
+    const bound = 4 * 1024 * 1024;
+    const handle = await openDatabase({ sqlitePath: path, walCheckpointBytes: bound });
+    try {
+      await sql`CREATE TABLE filler (id INTEGER PRIMARY KEY, body TEXT NOT NULL)`.execute(handle.db);
+      let largest = 0;
+      // About 80 MiB through the WAL in small commits, back to back, rows also deleted so the
+      // database itself stays small: only checkpoints that win keep the log near its bound. Each
+      // commit is its own macrotask, as a server's requests are.
+      for (let i = 0; i < 4000; i++) {
+        await new Promise((r) => setImmediate(r));
+        await sql`INSERT INTO filler (body) VALUES (${'x'.repeat(20_000)})`.execute(handle.db);
+        if (i % 10 === 9) await sql`DELETE FROM filler WHERE id <= ${i - 5}`.execute(handle.db);
+        if (i % 50 === 0) largest = Math.max(largest, walBytes(path));
+      }
+      largest = Math.max(largest, walBytes(path));
+      console.log(`largest WAL seen: ${(largest / 1048576).toFixed(1)} MiB (bound ${bound / 1048576} MiB)`);
+      // Under load the log peaks at the bound plus what one checkpoint interval writes.
+      expect(largest).toBeLessThan(4 * bound);
+    } finally {
+      await handle.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function walBytes(path: string): number {
+  try {
+    return statSync(`${path}-wal`).size;
+  } catch {
+    return 0;
+  }
+}

@@ -35,16 +35,20 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Told when a PostgreSQL connection is lost (at most once every 5 s), e.g. to log it. */
   onConnectionLost?: ((err: Error) => void) | undefined;
+  /** SQLite: the WAL size that triggers a truncating checkpoint (default 32 MiB). */
+  walCheckpointBytes?: number | undefined;
+  /** SQLite: told when a truncating checkpoint could not finish (busy or an error). */
+  onCheckpointBlocked?: ((reason: string) => void) | undefined;
 }
 
 /** Opens and checks the database; throws a one-line LettaError when it cannot be reached. */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   return options.pgUri
     ? openPostgres(options.pgUri, options.poolSize ?? 10, options.onConnectionLost)
-    : openSqlite(options.sqlitePath);
+    : openSqlite(options.sqlitePath, options);
 }
 
-async function openSqlite(path: string): Promise<DatabaseHandle> {
+async function openSqlite(path: string, options: DatabaseOptions): Promise<DatabaseHandle> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   // Each driver is imported only by the dialect that uses it (start-up time).
   const { default: Driver } = await import('better-sqlite3');
@@ -78,7 +82,18 @@ async function openSqlite(path: string): Promise<DatabaseHandle> {
     dialect: faultTranslatingDialect(new SqliteDialect({ database: withStatementCache(sqlite) })),
     log: slowQueryLog(),
   });
-  const checkpointer = path === ':memory:' ? undefined : new SqliteCheckpointer(sqlite, path);
+  let lastBlockedWarning = 0;
+  const checkpointer =
+    path === ':memory:'
+      ? undefined
+      : new SqliteCheckpointer(sqlite, path, {
+          truncateBytes: options.walCheckpointBytes,
+          onTruncate: (r) => {
+            if (r.truncated || Date.now() - lastBlockedWarning < 30_000) return;
+            lastBlockedWarning = Date.now();
+            options.onCheckpointBlocked?.(r.error ?? 'busy');
+          },
+        });
   return {
     db,
     dialect: 'sqlite',
