@@ -321,6 +321,26 @@ describe('OpenAIProvider errors', () => {
     expect((err as LettaError).code).toBe('LLM_TIMEOUT');
   });
 
+  it('the request timeout is one deadline for every attempt, retries included', async () => {
+    await using llm = await startFakeLlm();
+    llm.script([
+      { content: 'late', delayMs: 2000 },
+      { content: 'late', delayMs: 2000 },
+      { content: 'late', delayMs: 2000 },
+    ]);
+    for (const call of [
+      (p: ReturnType<typeof provider>) => p.chat({ model: 'gpt-4o-mini', messages: hi }),
+      (p: ReturnType<typeof provider>) => collect(p.stream({ model: 'gpt-4o-mini', messages: hi })),
+    ]) {
+      const before = llm.chatRequests.length;
+      const err = await caught(call(provider(llm.url, { timeoutMs: 300, maxRetries: 2 })));
+      expect((err as LettaError).code).toBe('LLM_TIMEOUT');
+      expect((err as LettaError).message).toMatch(/within 0.3s, retries included/);
+      // Per-attempt timeouts would have made three attempts; the deadline ends the first.
+      expect(llm.chatRequests.length - before).toBe(1);
+    }
+  });
+
   it('abandons a stream that goes silent (LLM_TIMEOUT)', async () => {
     await using llm = await startFakeLlm();
     llm.script({ content: 'a b c d', chunkDelayMs: 1000 });

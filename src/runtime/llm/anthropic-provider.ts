@@ -66,13 +66,15 @@ export class AnthropicProvider implements ModelClient {
       apiKey: this.#apiKey,
       signal,
       timedOut: guard.timedOut,
+      deadlineExceeded: guard.deadlineExceeded,
+      requestTimeoutMs: this.#transport.timeoutMs,
       idleTimeoutMs: this.#transport.streamIdleTimeoutMs,
     });
   }
 
   /** One whole completion. */
   async chat(req: ChatRequest): Promise<ChatResult> {
-    const guard = new RequestGuard(req.signal);
+    const guard = new RequestGuard(req.signal, 0, this.#transport.timeoutMs);
     try {
       const body = { ...toAnthropicBody(req), stream: false as const };
       return fromAnthropicMessage(await this.sdk.messages.create(body, { signal: guard.signal }));
@@ -85,11 +87,16 @@ export class AnthropicProvider implements ModelClient {
 
   /** A streaming completion: events are yielded as they arrive, then one `done`. */
   async *stream(req: ChatRequest): AsyncGenerator<ChatStreamEvent> {
-    const guard = new RequestGuard(req.signal, this.#transport.streamIdleTimeoutMs);
+    const guard = new RequestGuard(
+      req.signal,
+      this.#transport.streamIdleTimeoutMs,
+      this.#transport.timeoutMs,
+    );
     const acc = new AnthropicStreamAccumulator();
     try {
       const body = { ...toAnthropicBody(req), stream: true as const };
       const stream = await this.sdk.messages.create(body, { signal: guard.signal });
+      guard.started();
       guard.touch();
       for await (const event of stream) {
         guard.touch();

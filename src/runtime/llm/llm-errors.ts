@@ -78,6 +78,10 @@ export interface LlmErrorContext {
   timedOut?: boolean;
   /** Idle timeout used, for the message. */
   idleTimeoutMs?: number;
+  /** Set when the deadline until the response starts passed (retries included). */
+  deadlineExceeded?: boolean;
+  /** That deadline, for the message. */
+  requestTimeoutMs?: number;
 }
 
 type SdkApiError = InstanceType<typeof OpenAI.APIError> | InstanceType<typeof Anthropic.APIError>;
@@ -114,6 +118,13 @@ export function toLlmError(err: unknown, ctx: LlmErrorContext): LettaError | Llm
   // Whatever broke after the caller aborted or the idle timer fired is a consequence of that.
   if (ctx.signal?.aborted) return new LlmAbortError(ctx.signal.reason);
   const who = `LLM provider '${ctx.provider}'`;
+  if (ctx.deadlineExceeded) {
+    const secs = Number(((ctx.requestTimeoutMs ?? 0) / 1000).toFixed(1));
+    return new LettaError(
+      'LLM_TIMEOUT',
+      `${who} did not respond within ${secs}s, retries included (LETTA_LLM_REQUEST_TIMEOUT_SECONDS)`,
+    );
+  }
   if (ctx.timedOut) {
     const secs = Math.round((ctx.idleTimeoutMs ?? 0) / 1000);
     return new LettaError('LLM_TIMEOUT', `${who} stream went silent for ${secs}s and was abandoned`);

@@ -109,13 +109,15 @@ export class OpenAIProvider implements ModelClient {
       apiKey: this.#apiKey,
       signal,
       timedOut: guard.timedOut,
+      deadlineExceeded: guard.deadlineExceeded,
+      requestTimeoutMs: this.#transport.timeoutMs,
       idleTimeoutMs: this.#transport.streamIdleTimeoutMs,
     });
   }
 
   /** One whole completion. */
   async chat(req: ChatRequest): Promise<ChatResult> {
-    const guard = new RequestGuard(req.signal);
+    const guard = new RequestGuard(req.signal, 0, this.#transport.timeoutMs);
     try {
       const body = { ...toOpenAIBody(req, this.#dialect), stream: false as const };
       return fromOpenAICompletion(
@@ -130,7 +132,11 @@ export class OpenAIProvider implements ModelClient {
 
   /** A streaming completion: events are yielded as chunks arrive, then one `done`. */
   async *stream(req: ChatRequest): AsyncGenerator<ChatStreamEvent> {
-    const guard = new RequestGuard(req.signal, this.#transport.streamIdleTimeoutMs);
+    const guard = new RequestGuard(
+      req.signal,
+      this.#transport.streamIdleTimeoutMs,
+      this.#transport.timeoutMs,
+    );
     const acc = new OpenAIStreamAccumulator();
     try {
       const body = {
@@ -144,6 +150,7 @@ export class OpenAIProvider implements ModelClient {
         body,
         guard.signal,
       )) {
+        guard.started();
         guard.touch();
         for (const event of acc.push(chunk)) yield event;
       }

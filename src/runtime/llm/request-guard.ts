@@ -1,7 +1,9 @@
 /**
  * One model request's cancellation plumbing: a private AbortController linked to the caller's
- * signal (so the SDKs never pile listeners onto a long-lived run signal), plus an optional idle
- * timer for streams that aborts the request when no chunk arrives for too long.
+ * signal (so the SDKs never pile listeners onto a long-lived run signal), an optional deadline
+ * until the response starts (retries included: `LETTA_LLM_REQUEST_TIMEOUT_SECONDS` means the
+ * whole wait, not each attempt's), and an optional idle timer for streams that aborts the request
+ * when no chunk arrives for too long.
  *
  * Invariant: `dispose()` runs in a `finally` for every request, which removes the listener and
  * clears the timer; the timer is `unref`ed so it never keeps the process alive.
@@ -13,6 +15,9 @@ export class RequestGuard {
   readonly signal: AbortSignal;
   /** True once the idle timer has aborted the request. */
   timedOut = false;
+  /** True once the deadline passed before the response started. */
+  deadlineExceeded = false;
+  #deadline: NodeJS.Timeout | undefined;
   readonly #controller = new AbortController();
   readonly #outer: AbortSignal | undefined;
   readonly #idleMs: number;
@@ -22,14 +27,23 @@ export class RequestGuard {
   /**
    * @param outer the caller's signal, if any
    * @param idleMs stream idle timeout; 0 disables the timer
+   * @param deadlineMs time allowed until the response starts (`started()`), every retry
+   *   included; 0 disables it
    * @example
-   * const guard = new RequestGuard(req.signal, 300_000);
-   * try { for await (const c of stream) guard.touch(); } finally { guard.dispose(); }
+   * const guard = new RequestGuard(req.signal, 300_000, 60_000);
+   * try { for await (const c of stream) { guard.started(); guard.touch(); } } finally { guard.dispose(); }
    */
-  constructor(outer: AbortSignal | undefined, idleMs = 0) {
+  constructor(outer: AbortSignal | undefined, idleMs = 0, deadlineMs = 0) {
     this.signal = this.#controller.signal;
     this.#outer = outer;
     this.#idleMs = idleMs;
+    if (deadlineMs > 0) {
+      this.#deadline = setTimeout(() => {
+        this.deadlineExceeded = true;
+        this.#controller.abort(new Error('model request deadline'));
+      }, deadlineMs);
+      this.#deadline.unref();
+    }
     if (!outer) return;
     if (outer.aborted) this.#controller.abort(outer.reason);
     else outer.addEventListener('abort', this.#onOuterAbort, { once: true });
@@ -49,6 +63,13 @@ export class RequestGuard {
     this.#timer.unref();
   }
 
+  /** The response has started (a first chunk arrived): the deadline no longer applies. */
+  started(): void {
+    if (!this.#deadline) return;
+    clearTimeout(this.#deadline);
+    this.#deadline = undefined;
+  }
+
   /** True when the caller's signal has aborted. */
   get callerAborted(): boolean {
     return this.#outer?.aborted ?? false;
@@ -57,6 +78,8 @@ export class RequestGuard {
   /** Stops the timer and unlinks from the caller's signal. Idempotent. */
   dispose(): void {
     if (this.#timer) clearTimeout(this.#timer);
+    if (this.#deadline) clearTimeout(this.#deadline);
+    this.#deadline = undefined;
     this.#timer = undefined;
     this.#outer?.removeEventListener('abort', this.#onOuterAbort);
   }
