@@ -4,9 +4,11 @@
  */
 import { startFakeLlm } from '../../test/support/fake-llm.js';
 
+const chunkDelayMs = Number(process.env.FAKE_LLM_CHUNK_DELAY_MS ?? 0);
 const llm = await startFakeLlm({
   record: false,
-  defaultReply: { content: 'Hello! How can I help you today?' },
+  // FAKE_LLM_CHUNK_DELAY_MS > 0: streams a word at a time with that gap (long-lived streams).
+  defaultReply: { content: 'Hello! How can I help you today?', chunkDelayMs },
 });
 process.stdout.write(`${JSON.stringify({ url: llm.url })}\n`);
 process.on('SIGTERM', () => void llm.close().then(() => process.exit(0)));
