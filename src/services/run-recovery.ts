@@ -3,6 +3,7 @@
  * claims held; this marks those runs failed (their history is already well-formed: each step was
  * written in one transaction) and frees the conversations.
  */
+import { LettaError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { DialectName } from '../store/index.js';
 import { nowIso } from '../store/records.js';
@@ -35,7 +36,10 @@ export function startRunSweeper(store: Store, waitMs: number, leaseMs: number, l
     () => {
       sweep(store, waitMs + 2 * leaseMs).then(
         (n) => n > 0 && log.warn({ failed: n }, 'failed runs whose process is gone'),
-        (err: unknown) => log.error({ err }, 'run sweeper failed'),
+        (err: unknown) =>
+          err instanceof LettaError && err.code === 'DATABASE_UNAVAILABLE'
+            ? log.warn({ detail: err.message }, 'run sweeper waits for the database')
+            : log.error({ err }, 'run sweeper failed'),
       );
     },
     Math.min(15_000, leaseMs / 2),
