@@ -42,7 +42,9 @@ async function main(): Promise<void> {
     await (await post('/agents', { name: 'streams', model: 'gpt-4o-mini' })).body.json();
     const convs: string[] = [];
     for (let i = 0; i < STREAMS; i++) {
-      convs.push(((await (await post('/agents/streams/conversations', {})).body.json()) as { id: string }).id);
+      convs.push(
+        ((await (await post('/agents/streams/conversations', {})).body.json()) as { id: string }).id,
+      );
     }
     const rssBefore = rssMiB(server.child.pid!);
     let peak = rssBefore;
@@ -53,7 +55,11 @@ async function main(): Promise<void> {
     const results = await Promise.all(
       convs.map(async (conversation_id, i) => {
         try {
-          const r = await post('/agents/streams/messages', { message: `s${i}`, conversation_id, stream: true });
+          const r = await post('/agents/streams/messages', {
+            message: `s${i}`,
+            conversation_id,
+            stream: true,
+          });
           const text = await r.body.text();
           return r.statusCode === 200 && text.includes('"done":true') && !text.includes('"error"');
         } catch {
@@ -65,7 +71,9 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     await new Promise((r) => setTimeout(r, 2000));
     const done = results.filter(Boolean).length;
-    console.log('| streams | completed | all done after s | RSS before MiB | RSS peak MiB | RSS 2 s after MiB |');
+    console.log(
+      '| streams | completed | all done after s | RSS before MiB | RSS peak MiB | RSS 2 s after MiB |',
+    );
     console.log('|---|---|---|---|---|---|');
     console.log(
       `| ${STREAMS} | ${done} | ${(ms / 1000).toFixed(1)} | ${rssBefore.toFixed(0)} | ${peak.toFixed(0)} | ${rssMiB(server.child.pid!).toFixed(0)} |`,
