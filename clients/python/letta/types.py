@@ -12,7 +12,8 @@ from typing import Any, Dict, List, Optional
 
 
 class Record(dict):
-    """A JSON object whose keys are also attributes (nested objects are Records too)."""
+    """A JSON object whose keys are also attributes (nested objects are Records too). It prints
+    as the plain dict it is."""
 
     #: Field name -> Record class for nested objects (or lists of them).
     _nested: Dict[str, type] = {}
@@ -34,8 +35,6 @@ class Record(dict):
         except KeyError:
             raise AttributeError(f"{type(self).__name__} has no field {name!r}") from None
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({dict.__repr__(self)})"
 
 
 class Block(Record):
