@@ -233,6 +233,28 @@ describe('OpenAI chat completions over agents (openai SDK, auth on)', () => {
     expect(letta404).toMatchObject({ code: 'AGENT_NOT_FOUND' });
   });
 
+  it("answers 429 in OpenAI's shape when rate limited", async () => {
+    await using limited = await startTestServer('sqlite', {
+      flags: { auth: true, rateLimit: '1/minute' },
+      env: { LETTA_API_KEY: KEY },
+    });
+    const client = new OpenAI({ baseURL: `${limited.baseUrl}/v1`, apiKey: KEY, maxRetries: 0 });
+    const call = () =>
+      client.chat.completions
+        .create({ model: 'agent:nobody', messages: [{ role: 'user', content: 'hi' }] })
+        .catch((e: unknown) => e);
+    expect(await call()).toBeInstanceOf(OpenAI.NotFoundError);
+    const limitedErr = await call();
+    expect(limitedErr).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((limitedErr as InstanceType<typeof OpenAI.RateLimitError>).error).toMatchObject({
+      type: 'rate_limit_error',
+      code: 'rate_limit_exceeded',
+    });
+    expect(
+      (limitedErr as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after'),
+    ).toBeTruthy();
+  });
+
   it("GET /v1/models keeps Letta V1's list of provider models; agents are listed by /v1/agents/", async () => {
     const models = await letta('/v1/models/');
     expect(models.map((m) => m.handle)).toContain('openai/gpt-4o-mini');
