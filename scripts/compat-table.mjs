@@ -66,6 +66,8 @@ const NOTES = {
   'get /v1/agents/{}': '1.x SDK callers get blocks/tools only with `include`',
   'get /v1/agents': '`query_text`, `match_all_tags`, `project_id`… are ignored',
   'post /v1/runs/{}/stream': 'resume from the live channel or from stored events (no Redis needed)',
+  'post /v1/chat/completions':
+    '`model` is an agent id or `agent:<name>`; only the last user message is sent; OpenAI-shaped errors',
 };
 
 const spec = JSON.parse(readFileSync(specPath, 'utf8'));

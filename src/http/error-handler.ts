@@ -117,22 +117,31 @@ function validationDetail(err: FastifyError): string {
   return `${where} ${first.message ?? 'is invalid'}${suffix}`;
 }
 
-/** Sends the error answer for `err` (logging it first when it is a server fault). */
-export function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const answer = toErrorAnswer(err);
+/**
+ * Sends the error answer for `err` (logging it first when it is a server fault); `reshape`
+ * rewrites it for routes of another API (OpenAI's error shape).
+ */
+export function sendError(
+  err: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  reshape?: (answer: ErrorAnswer) => { status: number; body: object },
+): FastifyReply {
+  const internal = toErrorAnswer(err);
+  const answer = reshape ? { ...reshape(internal), internal: internal.internal } : internal;
   if (answer.internal) request.log.error({ err }, 'unhandled error');
   else if (answer.status >= 500) {
     const cause = (err as Error).cause;
     request.log.warn(
       {
-        code: answer.body.code,
-        detail: answer.body.detail,
+        code: internal.body.code,
+        detail: internal.body.detail,
         ...(cause instanceof Error ? { cause: cause.message } : {}),
       },
       'request failed',
     );
   }
-  if (answer.retryAfter !== undefined) reply.header('retry-after', String(answer.retryAfter));
+  if (internal.retryAfter !== undefined) reply.header('retry-after', String(internal.retryAfter));
   return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
 }
 

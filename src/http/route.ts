@@ -16,6 +16,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Static, TSchema } from 'typebox';
 import type { Core } from '../core.js';
+import { type ErrorAnswer, sendError } from './error-handler.js';
 import { ErrorBody } from './schemas.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -49,7 +50,15 @@ export interface Route<S extends RouteSchema = RouteSchema> {
   public?: boolean;
   /** The body may be absent (no body, or an empty `application/json` body): the handler sees `{}`. */
   optionalBody?: boolean;
+  /** How this route's errors look, when not Letta's `{detail, code}` (e.g. OpenAI's `{error}`). */
+  errorShape?: ErrorShape;
   handler(request: RouteRequest<S>, reply: FastifyReply): Promise<unknown>;
+}
+
+/** Another API's error body: its schema, and how an error answer is rewritten into it. */
+export interface ErrorShape {
+  schema: TSchema;
+  reshape(answer: ErrorAnswer): { status: number; body: object };
 }
 
 /** A group of routes built over the core (one file under `src/http/routes/` or `src/http/v1/`). */
@@ -72,6 +81,8 @@ export function registerRoutes(app: FastifyInstance, routes: readonly Route[]): 
   for (const route of routes) {
     const { summary, description, tags, params, querystring, body, response } = route.schema;
     const status = successStatus(response);
+    const errorBody = route.errorShape?.schema ?? ErrorBody;
+    const shape = route.errorShape;
     app.route({
       method: route.method,
       url: route.url,
@@ -84,8 +95,11 @@ export function registerRoutes(app: FastifyInstance, routes: readonly Route[]): 
         ...(querystring === undefined ? {} : { querystring }),
         ...(body === undefined ? {} : { body }),
         ...(route.public ? { security: [] } : {}),
-        response: { ...response, '4xx': ErrorBody, '5xx': ErrorBody },
+        response: { ...response, '4xx': errorBody, '5xx': errorBody },
       },
+      ...(shape
+        ? { errorHandler: (err, request, reply) => sendError(err, request, reply, shape.reshape) }
+        : {}),
       preValidation: route.optionalBody ? defaultEmptyBody : undefined,
       handler: async (request, reply) => {
         reply.code(status);

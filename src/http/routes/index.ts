@@ -2,6 +2,7 @@
  * Every route module the server serves, in registration order. To add routes, write a module
  * (`(core) => Route[]`, see `../route.ts`) and append it here.
  */
+import { openaiRoutes } from '../openai/index.js';
 import type { RouteModule } from '../route.js';
 import { v1ArchivalRoutes } from '../v1/archival-memory.js';
 import { v1Routes } from '../v1/index.js';
@@ -22,5 +23,6 @@ export const ROUTE_MODULES: RouteModule[] = [
   tutorialArchivalRoutes,
   v1Routes,
   v1ArchivalRoutes,
+  openaiRoutes,
   consoleRoutes,
 ];

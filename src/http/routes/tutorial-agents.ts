@@ -53,7 +53,7 @@ const Editable = {
   tags: Type.Optional(Tags),
   metadata: Type.Optional(Metadata),
 };
-const CreateAgent = Type.Object(
+export const CreateAgent = Type.Object(
   {
     name: Name,
     ...Editable,
@@ -67,7 +67,10 @@ const CreateAgent = Type.Object(
   },
   { additionalProperties: false },
 );
-const UpdateAgent = Type.Object({ name: Type.Optional(Name), ...Editable }, { additionalProperties: false });
+export const UpdateAgent = Type.Object(
+  { name: Type.Optional(Name), ...Editable },
+  { additionalProperties: false },
+);
 const ListAgents = Type.Object(
   {
     limit: Limit,
@@ -75,7 +78,7 @@ const ListAgents = Type.Object(
   },
   { additionalProperties: false },
 );
-const Deleted = Type.Object({ deleted: Type.Boolean(), id: Type.String(), name: Type.String() });
+export const Deleted = Type.Object({ deleted: Type.Boolean(), id: Type.String(), name: Type.String() });
 const tags = ['agents'];
 
 export function tutorialAgentRoutes(core: Core): Route[] {

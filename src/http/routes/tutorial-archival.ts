@@ -11,12 +11,17 @@ import { AgentParams } from './tutorial-agents.js';
 
 const tags = ['archival'];
 
-const PassageView = Type.Object({
+export const PassageView = Type.Object({
   id: Type.String(),
   text: Type.String(),
   tags: Type.Array(Type.String()),
   created_at: Type.String(),
   embedding_model: Type.Union([Type.String(), Type.Null()]),
+});
+export const SearchResponse = Type.Object({
+  search_mode: Type.String(),
+  note: Type.Optional(Type.String()),
+  results: Type.Array(Type.Object({ ...PassageView.properties, score: Type.Number() })),
 });
 const view = (p: PassageRecord) => ({
   id: p.id,
@@ -86,13 +91,7 @@ export function tutorialArchivalRoutes(core: Core): Route[] {
           },
           { additionalProperties: false },
         ),
-        response: {
-          200: Type.Object({
-            search_mode: Type.String(),
-            note: Type.Optional(Type.String()),
-            results: Type.Array(Type.Object({ ...PassageView.properties, score: Type.Number() })),
-          }),
-        },
+        response: { 200: SearchResponse },
       },
       handler: async ({ ctx, params, query }) => {
         const agent = await core.agents.get(ctx, params.agent);

@@ -20,7 +20,7 @@ const ConversationRef = Type.Union([Id('conv'), Type.Literal('default')], {
 });
 const MaxSteps = Type.Integer({ minimum: 1, maximum: 200, description: 'Maximum agent steps (default 50).' });
 
-const SendBody = Type.Object(
+export const SendBody = Type.Object(
   {
     message: MessageText,
     conversation_id: Type.Optional(Type.Union([ConversationRef, Type.Null()])),
