@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { LettaError } from './errors.js';
+import { type OutboundAllow, parseOutboundAllow } from './net/address-policy.js';
 import { DEFAULT_HNSW, type HnswSettings } from './store/passage-index.js';
 
 export interface RateLimitConfig {
@@ -64,6 +65,10 @@ export interface ServerConfig {
    * LETTA_HNSW_BUILD_WORKERS. Defaults measured in bench/RESULTS.md (archival section).
    */
   hnsw: HnswSettings;
+  /** Destinations callers may point the server at despite the address policy (LETTA_OUTBOUND_ALLOW). */
+  outboundAllow: OutboundAllow;
+  /** Extra `Host` names served without --auth (`--allowed-hosts`, LETTA_ALLOWED_HOSTS; `*`: any). */
+  allowedHosts: string[];
 }
 
 /** The flags `letta server` accepts (commander's parsed options). */
@@ -82,6 +87,8 @@ export interface ServerFlags {
   sslKey?: string;
   logLevel?: string;
   trustProxy?: boolean | string;
+  allowedHosts?: string;
+  outboundAllow?: string;
 }
 
 export function resolveConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -127,6 +134,8 @@ export function resolveConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = proce
       1024 *
       1024,
     hnsw: parseHnsw(env),
+    outboundAllow: parseOutboundAllow(flags.outboundAllow ?? env.LETTA_OUTBOUND_ALLOW),
+    allowedHosts: parseAllowedHosts(flags.allowedHosts ?? env.LETTA_ALLOWED_HOSTS),
   };
 }
 
@@ -161,6 +170,19 @@ export function parseHnsw(env: NodeJS.ProcessEnv): HnswSettings {
     buildMemory,
     buildWorkers: int('LETTA_HNSW_BUILD_WORKERS', DEFAULT_HNSW.buildWorkers, 0, 64),
   };
+}
+
+/** `--allowed-hosts`: host names (`*.example.com` for subdomains) or `*` for any. */
+export function parseAllowedHosts(v: string | undefined): string[] {
+  const hosts = (v ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase().replace(/\.$/, ''))
+    .filter(Boolean);
+  for (const h of hosts) {
+    if (h !== '*' && !/^(\*\.)?[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?$/.test(h))
+      throw new LettaError('BAD_REQUEST', `invalid --allowed-hosts entry '${h}': expected a host name`);
+  }
+  return hosts;
 }
 
 function truthy(v: string | undefined): boolean {

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { runMetrics } from './metrics.js';
+import { OutboundClient, OutboundPolicy } from './net/index.js';
 import { ConversationGate } from './runtime/conversation-gate.js';
 import { createProviderRegistry, type ProviderRegistry } from './runtime/llm/index.js';
 import { RunChannels } from './runtime/run-channel.js';
@@ -15,6 +16,7 @@ import { ApiKeyService } from './services/api-key-service.js';
 import { ArchivalService } from './services/archival-service.js';
 import { ArchiveService } from './services/archive-service.js';
 import { BlockService } from './services/block-service.js';
+import { CallbackService } from './services/callback-service.js';
 import { ConversationService } from './services/conversation-service.js';
 import { MessageService } from './services/message-service.js';
 import { recoverOrphanRuns, startRunSweeper } from './services/run-recovery.js';
@@ -39,6 +41,10 @@ export interface Core {
   archives: ArchiveService;
   /** API keys and the organizations they map to (auth). */
   apiKeys: ApiKeyService;
+  /** Signed run callbacks (and their organization secrets). */
+  callbacks: CallbackService;
+  /** The checked HTTP client for every destination a caller names (see `src/net`). */
+  outbound: OutboundClient;
   channels: RunChannels;
   /** This process's identity, recorded as the owner of the runs it executes. */
   instanceId: string;
@@ -109,6 +115,8 @@ export async function createCore(
     const gate = new ConversationGate(store, config.runLeaseMs);
     const channels = new RunChannels();
     const archival = new ArchivalService(store, providers, log);
+    const outbound = new OutboundClient(new OutboundPolicy(config.outboundAllow));
+    const callbacks = new CallbackService(store, outbound, log);
     const messages = new MessageService({
       store,
       conversations,
@@ -126,10 +134,12 @@ export async function createCore(
           (Date.parse(run.completed_at ?? run.updated_at) - Date.parse(run.created_at)) / 1000,
         ),
       archival: archival.tools,
+      callbacks,
     });
     const onClose: Core['onClose'] = [];
     if (unlock) onClose.push(unlock);
     onClose.push(() => gate.close());
+    onClose.push(() => outbound.close());
     if (options.exclusive || database.dialect === 'postgres') {
       const failed = await recoverOrphanRuns(store, database.dialect, options.exclusive === true);
       if (failed > 0) log.warn({ failed }, 'marked runs of a stopped process as failed');
@@ -152,6 +162,8 @@ export async function createCore(
       archival,
       archives: new ArchiveService(store, archival, providers, config.defaultEmbeddingHandle),
       apiKeys: new ApiKeyService(store),
+      callbacks,
+      outbound,
       channels,
       instanceId,
       onClose,

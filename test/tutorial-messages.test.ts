@@ -108,6 +108,8 @@ describe.each(DIALECTS)('tutorial messages (%s)', (dialect) => {
         LETTA_LLM_MAX_RETRIES: '0',
         LETTA_KEEPALIVE_INTERVAL: '0.2',
         LETTA_MAX_BATCH_SIZE: '5',
+        // The callback test's receiver listens on loopback, refused unless allowed (test/outbound).
+        LETTA_OUTBOUND_ALLOW: '127.0.0.1',
       },
     });
   });

@@ -60,6 +60,14 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       '--trust-proxy [proxies]',
       'behind a reverse proxy: client address from X-Forwarded-For (true, a hop count or proxy IPs; env LETTA_TRUST_PROXY)',
     )
+    .option(
+      '--allowed-hosts <hosts>',
+      'without --auth, also serve these Host names (comma-separated, * for any; env LETTA_ALLOWED_HOSTS)',
+    )
+    .option(
+      '--outbound-allow <list>',
+      'hosts or CIDRs callbacks may reach despite being private/loopback (env LETTA_OUTBOUND_ALLOW)',
+    )
     .addOption(
       new Option('--log-level <level>', 'log level (env LETTA_LOG_LEVEL, default info)').choices([
         'fatal',
@@ -104,6 +112,16 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     .action(async (flags: { org?: string; pgUri?: string }) => {
       const { runKeysList } = await import('./keys-command.js');
       exitCode = await runKeysList(flags);
+    });
+  keys
+    .command('callback-secret')
+    .description("print the organization's callback signing secret (created on first use)")
+    .requiredOption('--org <name>', 'the organization')
+    .option('--rotate', 'replace it with a new one (receivers must switch)')
+    .option('--pg-uri <uri>', 'PostgreSQL connection URI (env LETTA_PG_URI)')
+    .action(async (flags: { org: string; rotate?: boolean; pgUri?: string }) => {
+      const { runKeysCallbackSecret } = await import('./keys-command.js');
+      exitCode = await runKeysCallbackSecret(flags);
     });
   keys
     .command('revoke')

@@ -1,8 +1,9 @@
 /**
  * The HTTP application over a {@link Core}. The order below is the request lifecycle:
- * request id → CORS (preflight answered) → rate limit (onRequest) → auth (preParsing) → JSON body
- * → NUL guard → schema validation → handler → security headers (onSend) → access log (onResponse); any
- * error on the way is answered by the one error handler.
+ * request id → local guard (Host/Origin without --auth) → CORS (preflight answered) → rate limit
+ * (onRequest) → auth (preParsing) → JSON body → NUL guard → schema validation → handler → security
+ * headers (onSend) → access log (onResponse); any error on the way is answered by the one error
+ * handler.
  */
 import { readFileSync } from 'node:fs';
 import cors from '@fastify/cors';
@@ -14,6 +15,7 @@ import { installAuth } from './auth.js';
 import { installCoercion } from './coerce.js';
 import { clientErrorHandler, installErrorHandlers, sendError } from './error-handler.js';
 import { lazySchemaController } from './lazy-compilers.js';
+import { installLocalGuard } from './local-guard.js';
 import { installNulGuard } from './nul-guard.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRateLimit } from './rate-limit.js';
@@ -61,6 +63,7 @@ export async function buildApp(core: Core, options: BuildAppOptions = {}): Promi
 
   installErrorHandlers(app);
   installRequestHooks(app);
+  installLocalGuard(app, config);
   if (config.sslCert) {
     // Served over TLS: tell browsers to keep using it (no includeSubDomains: other hosts may be plain).
     app.addHook('onSend', async (_request, reply, payload) => {

@@ -17,6 +17,7 @@ import type { ArchivalTools } from '../runtime/tools/execute-tool.js';
 import type { AgentRecord, ConversationRecord, RunRecord, RunStatus } from '../store/records.js';
 import { nowIso } from '../store/records.js';
 import type { Store } from '../store/store.js';
+import type { CallbackService } from './callback-service.js';
 import type { RequestContext } from './context.js';
 import type { ConversationService } from './conversation-service.js';
 import { PendingRunEnds } from './pending-run-ends.js';
@@ -63,6 +64,8 @@ export interface MessageServiceDeps {
   /** The window used when an agent sets no `context_window_limit` (capped by the model's own). */
   defaultContextWindow: number;
   archival?: ArchivalTools | undefined;
+  /** Checks `callback_url` when a send names it and delivers it when the run ends. */
+  callbacks: CallbackService;
   /** Called once per run when it has ended (metrics). */
   onRunEnd?: ((run: RunRecord) => void) | undefined;
 }
@@ -129,6 +132,8 @@ export class MessageService {
     ticket: Ticket,
   ): Promise<RunHandle> {
     const { agent } = input;
+    // Checked with the queue place held (a refusal cancels the ticket): 422 before anything runs.
+    if (input.callbackUrl) await this.deps.callbacks.check(input.callbackUrl);
     const conversation = await this.deps.conversations.resolve(ctx, agent, input.conversationId);
     // A run of this conversation ended while the database was away: write that end (and free
     // the conversation) first; if the database still cannot take it, this send fails now.
@@ -290,7 +295,7 @@ export class MessageService {
     this.deps.channels.close(run.id);
     this.deps.onRunEnd?.(final);
     this.controllers.delete(run.id);
-    if (run.callback_url) void this.callback(final);
+    if (run.callback_url) void this.deps.callbacks.deliver(final);
     return {
       run: final,
       conversationId: conversation.id,
@@ -438,26 +443,6 @@ export class MessageService {
       );
     }
     return this.deps.providers.resolve(agent.model);
-  }
-
-  private async callback(run: RunRecord): Promise<void> {
-    if (!run.callback_url) return;
-    try {
-      await fetch(run.callback_url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          run_id: run.id,
-          status: run.status,
-          stop_reason: run.stop_reason,
-          completed_at: run.completed_at,
-          metadata: run.metadata,
-        }),
-        signal: AbortSignal.timeout(10_000),
-      });
-    } catch (err) {
-      this.deps.log.warn({ err: (err as Error).message, run_id: run.id }, 'run callback failed');
-    }
   }
 }
 

@@ -9,6 +9,8 @@ export interface OrganizationTable {
   id: string;
   name: string;
   created_at: string;
+  /** HMAC key of its signed run callbacks; created on first use (migration 005). */
+  callback_secret: string | null;
 }
 
 export interface ApiKeyTable {

@@ -5,6 +5,7 @@ import { v1AgentMessageRoutes } from './agent-messages.js';
 import { v1AgentRoutes } from './agents.js';
 import { v1ArchiveRoutes } from './archives.js';
 import { v1BlockRoutes } from './blocks.js';
+import { v1CallbackSecretRoutes } from './callback-secret.js';
 import { v1ConversationRoutes } from './conversations.js';
 import { v1ModelRoutes } from './models.js';
 import { v1RunRoutes } from './runs.js';
@@ -20,5 +21,6 @@ export function v1Routes(core: Core): Route[] {
     ...v1RunRoutes(core),
     ...v1ConversationRoutes(core),
     ...v1ModelRoutes(core),
+    ...v1CallbackSecretRoutes(core),
   ];
 }

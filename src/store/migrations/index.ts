@@ -8,6 +8,7 @@ import * as m001 from './001-initial.js';
 import * as m002 from './002-archival-search.js';
 import * as m003 from './003-archives.js';
 import * as m004 from './004-passage-text-search.js';
+import * as m005 from './005-callback-secret.js';
 
 export interface MigrationStep {
   name: string;
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   { name: '002-archival-search', up: m002.up },
   { name: '003-archives', up: m003.up },
   { name: '004-passage-text-search', up: m004.up },
+  { name: '005-callback-secret', up: m005.up },
 ];
