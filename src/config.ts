@@ -172,14 +172,14 @@ export function parseHnsw(env: NodeJS.ProcessEnv): HnswSettings {
   };
 }
 
-/** `--allowed-hosts`: host names (`*.example.com` for subdomains) or `*` for any. */
+/** `--allowed-hosts`: host names (`*.example.com` for subdomains) or `*` for any (IPs always pass). */
 export function parseAllowedHosts(v: string | undefined): string[] {
   const hosts = (v ?? '')
     .split(',')
     .map((s) => s.trim().toLowerCase().replace(/\.$/, ''))
     .filter(Boolean);
   for (const h of hosts) {
-    if (h !== '*' && !/^(\*\.)?[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?$/.test(h))
+    if (h !== '*' && !/^(\*\.)?[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?$/.test(h) && !/^\[?[0-9a-f:.]+\]?$/.test(h))
       throw new LettaError('BAD_REQUEST', `invalid --allowed-hosts entry '${h}': expected a host name`);
   }
   return hosts;
