@@ -97,14 +97,17 @@ export async function buildApp(core: Core, options: BuildAppOptions = {}): Promi
 }
 
 /**
- * JSON only: `text/plain` is refused (415) like any other type, and an empty `application/json`
- * body is accepted on routes whose body is optional (the tutorial's bodyless POSTs).
+ * JSON only: `text/plain` is refused (415) like any other type. An empty `application/json` body
+ * is no body where none is required: on routes whose body is optional (the tutorial's bodyless
+ * POSTs) and on routes that take none (Letta's Python SDK sends `Content-Type: application/json`
+ * with an empty body on every DELETE).
  */
 function installJsonParser(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body.length === 0 && request.routeOptions.config.optionalBody) {
+    const { config, schema } = request.routeOptions;
+    if (body.length === 0 && (config.optionalBody || schema?.body === undefined)) {
       done(null, undefined);
       return;
     }

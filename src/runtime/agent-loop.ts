@@ -362,12 +362,14 @@ export class AgentLoop {
           if (ev.name) c.name = ev.name;
           calls.set(ev.index, c);
           if (c.name === 'send_message') break;
+          // A chunk carries one ToolCallDelta (name only on the first), in `tool_call` and, as
+          // Letta's spec allows, `tool_calls`: never an array, whose ToolCall items need a name.
           const tool_call = { name: ev.name ?? null, arguments: ev.argumentsDelta ?? '', tool_call_id: c.id };
           input.channel.delta({
             ...base,
             message_type: 'tool_call_message',
             tool_call,
-            tool_calls: [tool_call],
+            tool_calls: tool_call,
           });
           break;
         }

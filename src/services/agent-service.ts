@@ -6,8 +6,8 @@ import { LettaError } from '../errors.js';
 import { newId } from '../ids.js';
 import { AGENT_TYPES, type AgentType, defaultSystemPrompt } from '../runtime/prompts.js';
 import { type BuiltinTool, defaultToolNames } from '../runtime/tools/builtin-tools.js';
-import type { AgentPatch } from '../store/agent-repository.js';
-import type { AgentRecord, BlockRecord, Json, JsonObject, PageQuery, ToolRecord } from '../store/records.js';
+import type { AgentFilter, AgentListQuery, AgentPatch } from '../store/agent-repository.js';
+import type { AgentRecord, BlockRecord, Json, JsonObject, ToolRecord } from '../store/records.js';
 import { nowIso } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { BlockService, NewBlockInput } from './block-service.js';
@@ -43,6 +43,17 @@ export interface AgentDetails {
   tools: ToolRecord[];
 }
 
+/**
+ * Letta V1 allows several agents with one name; the tutorial API, which addresses agents by
+ * name, refuses a duplicate (409 AGENT_NAME_TAKEN). A lookup by name finds the oldest agent of
+ * that name (see AgentRepository.find), so a tutorial client keeps reaching the same agent when
+ * a V1 client adds a namesake.
+ */
+export interface NameOptions {
+  /** Refuse a name another agent of the organization has (default true). */
+  uniqueName?: boolean;
+}
+
 export interface AgentDefaults {
   defaultLlmHandle: string | undefined;
   defaultEmbeddingHandle: string | undefined;
@@ -59,7 +70,11 @@ export class AgentService {
     private readonly defaults: AgentDefaults,
   ) {}
 
-  async create(ctx: RequestContext, input: CreateAgentInput): Promise<AgentDetails> {
+  async create(
+    ctx: RequestContext,
+    input: CreateAgentInput,
+    options: NameOptions = {},
+  ): Promise<AgentDetails> {
     const type = (input.agent_type ?? 'letta_v1_agent') as AgentType;
     if (!AGENT_TYPES.includes(type)) {
       throw new LettaError('VALIDATION_ERROR', `agent_type must be one of: ${AGENT_TYPES.join(', ')}`);
@@ -96,10 +111,13 @@ export class AgentService {
       ...(input.tools ?? []),
     ];
     return this.store.transaction(async (tx) => {
-      if (await tx.agents.find(ctx.org, name)) {
-        throw new LettaError('AGENT_NAME_TAKEN', `An agent named '${name}' already exists`);
+      if (options.uniqueName !== false) {
+        await tx.agents.lockName(ctx.org, name);
+        if (await tx.agents.find(ctx.org, name)) {
+          throw new LettaError('AGENT_NAME_TAKEN', `An agent named '${name}' already exists`);
+        }
       }
-      await tx.agents.insert(agent).catch((err: unknown) => rethrowUnique(err, name));
+      await tx.agents.insert(agent);
       const blocks: BlockRecord[] = [];
       for (const b of input.memory_blocks ?? []) {
         const block = this.blocks.build(ctx, b, now);
@@ -139,25 +157,36 @@ export class AgentService {
     return { agent, blocks, tools };
   }
 
-  async list(
-    ctx: RequestContext,
-    query: PageQuery & { name?: string | undefined; tags?: string[] | undefined },
-  ): Promise<AgentRecord[]> {
+  async list(ctx: RequestContext, query: AgentListQuery): Promise<AgentRecord[]> {
     return this.store.agents.list(ctx.org, query);
   }
 
-  async update(ctx: RequestContext, idOrName: string, patch: AgentPatch): Promise<AgentRecord> {
+  count(ctx: RequestContext, filter: AgentFilter): Promise<number> {
+    return this.store.agents.count(ctx.org, filter);
+  }
+
+  async update(
+    ctx: RequestContext,
+    idOrName: string,
+    patch: AgentPatch,
+    options: NameOptions = {},
+  ): Promise<AgentRecord> {
     const agent = await this.get(ctx, idOrName);
-    if (patch.name !== undefined && patch.name !== agent.name) {
-      if (!NAME_RE.test(patch.name)) throw new LettaError('VALIDATION_ERROR', 'name has an invalid format');
-      if (await this.store.agents.find(ctx.org, patch.name)) {
-        throw new LettaError('AGENT_NAME_TAKEN', `An agent named '${patch.name}' already exists`);
-      }
-    }
     if (patch.model) patch.model = this.defaults.normalizeModel(patch.model);
-    await this.store.agents
-      .update(ctx.org, agent.id, patch, nowIso())
-      .catch((err: unknown) => rethrowUnique(err, patch.name ?? ''));
+    const rename = patch.name !== undefined && patch.name !== agent.name ? patch.name : undefined;
+    if (rename !== undefined && !NAME_RE.test(rename))
+      throw new LettaError('VALIDATION_ERROR', 'name has an invalid format');
+    if (rename === undefined || options.uniqueName === false) {
+      await this.store.agents.update(ctx.org, agent.id, patch, nowIso());
+    } else {
+      await this.store.transaction(async (tx) => {
+        await tx.agents.lockName(ctx.org, rename);
+        if (await tx.agents.find(ctx.org, rename)) {
+          throw new LettaError('AGENT_NAME_TAKEN', `An agent named '${rename}' already exists`);
+        }
+        await tx.agents.update(ctx.org, agent.id, patch, nowIso());
+      });
+    }
     return this.get(ctx, agent.id);
   }
 
@@ -173,14 +202,6 @@ export class AgentService {
     });
     return agent;
   }
-}
-
-function rethrowUnique(err: unknown, name: string): never {
-  const msg = err instanceof Error ? err.message : String(err);
-  if (/unique|duplicate key/i.test(msg)) {
-    throw new LettaError('AGENT_NAME_TAKEN', `An agent named '${name}' already exists`);
-  }
-  throw err;
 }
 
 export type { BuiltinTool };

@@ -70,6 +70,10 @@ export class BlockService {
     return this.store.blocks.list(ctx.org, query);
   }
 
+  count(ctx: RequestContext, filter: Parameters<Store['blocks']['count']>[1]): Promise<number> {
+    return this.store.blocks.count(ctx.org, filter);
+  }
+
   async listForAgent(ctx: RequestContext, agentId: string): Promise<BlockRecord[]> {
     return this.store.blocks.listForAgent(ctx.org, agentId);
   }

@@ -4,7 +4,7 @@ import { newId } from '../ids.js';
 import { BUILTIN_TOOLS } from '../runtime/tools/builtin-tools.js';
 import { nowIso, type ToolRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
-import type { ToolListQuery } from '../store/tool-repository.js';
+import type { ToolFilter, ToolListQuery } from '../store/tool-repository.js';
 import type { RequestContext } from './context.js';
 
 export const DEFAULT_RETURN_CHAR_LIMIT = 50_000;
@@ -65,6 +65,11 @@ export class ToolService {
   async list(ctx: RequestContext, query: ToolListQuery): Promise<ToolRecord[]> {
     await this.ensureBuiltins(this.store, ctx.org);
     return this.store.tools.list(ctx.org, query);
+  }
+
+  async count(ctx: RequestContext, filter: ToolFilter): Promise<number> {
+    await this.ensureBuiltins(this.store, ctx.org);
+    return this.store.tools.count(ctx.org, filter);
   }
 
   async get(ctx: RequestContext, id: string): Promise<ToolRecord> {

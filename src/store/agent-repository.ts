@@ -1,5 +1,6 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { isId } from '../ids.js';
+import { contains } from './contains.js';
 import type { DialectName } from './dialect-name.js';
 import { paginate } from './paginate.js';
 import { type AgentRecord, type PageQuery, parseJson } from './records.js';
@@ -7,7 +8,10 @@ import type { AgentTable, Database } from './schema.js';
 import { Statement } from './statement.js';
 
 const BY_ID = new Statement<AgentTable>('SELECT * FROM agents WHERE organization_id = ? AND id = ?');
-const BY_NAME = new Statement<AgentTable>('SELECT * FROM agents WHERE organization_id = ? AND name = ?');
+// Names are not unique (Letta V1): a name finds the oldest agent that has it.
+const BY_NAME = new Statement<AgentTable>(
+  'SELECT * FROM agents WHERE organization_id = ? AND name = ? ORDER BY created_at, id LIMIT 1',
+);
 const SET_STOP_REASON = new Statement(
   'UPDATE agents SET last_stop_reason = ?, updated_at = ? WHERE organization_id = ? AND id = ?',
 );
@@ -30,10 +34,16 @@ export type AgentPatch = Partial<
   >
 >;
 
-export interface AgentListQuery extends PageQuery {
+export interface AgentFilter {
   name?: string | undefined;
+  /** Agents with any of these tags (all of them with `matchAllTags`). */
   tags?: string[] | undefined;
+  matchAllTags?: boolean | undefined;
+  /** A case-insensitive part of the name. */
+  queryText?: string | undefined;
 }
+
+export interface AgentListQuery extends PageQuery, AgentFilter {}
 
 /** Agents, addressed by id or (per organization) by name. */
 export class AgentRepository {
@@ -46,7 +56,16 @@ export class AgentRepository {
     await this.db.insertInto('agents').values(toRow(agent)).execute();
   }
 
-  /** The agent with this id or name in the organization. */
+  /**
+   * Serialises name checks for `name` until the transaction ends (PostgreSQL advisory lock; SQLite
+   * transactions are already serial). Call inside a transaction, before checking the name.
+   */
+  async lockName(org: string, name: string): Promise<void> {
+    if (this.dialect !== 'postgres') return;
+    await sql`SELECT pg_advisory_xact_lock(hashtext(${`agent-name:${org}:${name}`}))`.execute(this.db);
+  }
+
+  /** The agent with this id in the organization, or the oldest one with this name. */
   async find(org: string, idOrName: string): Promise<AgentRecord | undefined> {
     const stmt = isId('agent', idOrName) ? BY_ID : BY_NAME;
     const row = await stmt.first(this.db, this.dialect, [org, idOrName]);
@@ -54,17 +73,17 @@ export class AgentRepository {
   }
 
   async list(org: string, query: AgentListQuery): Promise<AgentRecord[]> {
-    let q = this.db.selectFrom('agents').selectAll().where('organization_id', '=', org);
-    if (query.name !== undefined) q = q.where('name', '=', query.name);
+    const q = this.filtered(org, query);
     const wanted = query.tags ?? [];
     if (wanted.length === 0) return (await paginate(q, 'agents', query).execute()).map(fromRow);
+    const matches = tagMatcher(wanted, query.matchAllTags === true);
     // Tags are JSON text, matched here rather than in SQL: read on in batches until the page holds
     // `limit` matching agents, so a page is never cut short by rows filtered out after the LIMIT.
     const out: AgentRecord[] = [];
     for (let after = query.after; ; ) {
       const rows = await paginate(q, 'agents', { ...query, after, limit: TAG_SCAN_BATCH }).execute();
       for (const agent of rows.map(fromRow)) {
-        if (!wanted.every((t) => agent.tags.includes(t))) continue;
+        if (!matches(agent.tags)) continue;
         out.push(agent);
         if (out.length === query.limit) return out;
       }
@@ -101,17 +120,37 @@ export class AgentRepository {
     return Number(res.numDeletedRows) > 0;
   }
 
-  async count(org: string): Promise<number> {
-    const r = await this.db
-      .selectFrom('agents')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('organization_id', '=', org)
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
+  async count(org: string, filter: AgentFilter = {}): Promise<number> {
+    const wanted = filter.tags ?? [];
+    if (wanted.length === 0) {
+      const r = await this.filtered(org, filter)
+        .clearSelect()
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(r.n);
+    }
+    // Tags are JSON text: read only that column and match here.
+    const matches = tagMatcher(wanted, filter.matchAllTags === true);
+    const rows = await this.filtered(org, filter).clearSelect().select('tags').execute();
+    return rows.filter((r) => matches(parseJson<string[]>(r.tags, []))).length;
+  }
+
+  private filtered(org: string, filter: AgentFilter) {
+    let q = this.db.selectFrom('agents').selectAll().where('organization_id', '=', org);
+    if (filter.name !== undefined) q = q.where('name', '=', filter.name);
+    if (filter.queryText) q = q.where(contains('name', filter.queryText));
+    return q;
   }
 }
 
 const TAG_SCAN_BATCH = 200;
+
+/** Letta's tag filter: any of `wanted`, or all of them. */
+function tagMatcher(wanted: string[], all: boolean): (tags: string[]) => boolean {
+  return all
+    ? (tags) => wanted.every((t) => tags.includes(t))
+    : (tags) => wanted.some((t) => tags.includes(t));
+}
 
 const JSON_COLUMNS = new Set(['model_settings', 'tool_rules', 'tags', 'metadata']);
 

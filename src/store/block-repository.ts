@@ -49,6 +49,27 @@ export class BlockRepository {
     return (await paginate(q, 'blocks', query).execute()).map(fromRow);
   }
 
+  /** Blocks with this label and any of `tags` (all of them with `matchAllTags`). */
+  async count(
+    org: string,
+    filter: { label?: string | undefined; tags?: string[] | undefined; matchAllTags?: boolean | undefined },
+  ): Promise<number> {
+    let q = this.db.selectFrom('blocks').where('organization_id', '=', org);
+    if (filter.label !== undefined) q = q.where('label', '=', filter.label);
+    const wanted = filter.tags ?? [];
+    if (wanted.length === 0) {
+      const r = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return Number(r.n);
+    }
+    // Tags are JSON text: read only that column and match here.
+    const rows = await q.select('tags').execute();
+    const all = filter.matchAllTags === true;
+    return rows.filter((r) => {
+      const tags = parseJson<string[]>(r.tags, []);
+      return all ? wanted.every((t) => tags.includes(t)) : wanted.some((t) => tags.includes(t));
+    }).length;
+  }
+
   /** The agent's blocks in attachment order. */
   async listForAgent(org: string, agentId: string): Promise<BlockRecord[]> {
     return (await FOR_AGENT.rows(this.db, this.dialect, [org, agentId])).map(fromRow);

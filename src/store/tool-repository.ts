@@ -1,4 +1,5 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import { contains } from './contains.js';
 import type { DialectName } from './dialect-name.js';
 import { paginate } from './paginate.js';
 import { type PageQuery, parseJson, type ToolRecord } from './records.js';
@@ -10,9 +11,20 @@ const FOR_AGENT = new Statement<ToolTable>(
    WHERE agents_tools.organization_id = ? AND agents_tools.agent_id = ? ORDER BY tools.name`,
 );
 
-export interface ToolListQuery extends PageQuery {
+/** Letta's tool filters (list and count). */
+export interface ToolFilter {
   name?: string | undefined;
+  names?: string[] | undefined;
+  ids?: string[] | undefined;
+  /** A case-insensitive part of the name. */
+  search?: string | undefined;
+  toolTypes?: string[] | undefined;
+  excludeToolTypes?: string[] | undefined;
+  /** Only (`true`) or no (`false`) tools whose `tool_type` starts with `letta_`. */
+  lettaTools?: boolean | undefined;
 }
+
+export interface ToolListQuery extends PageQuery, ToolFilter {}
 
 /** Tools (built-in ones are rows too, one set per organization) and their agents. */
 export class ToolRepository {
@@ -57,9 +69,30 @@ export class ToolRepository {
   }
 
   async list(org: string, query: ToolListQuery): Promise<ToolRecord[]> {
+    return (await paginate(this.filtered(org, query), 'tools', query).execute()).map(fromRow);
+  }
+
+  async count(org: string, filter: ToolFilter): Promise<number> {
+    const r = await this.filtered(org, filter)
+      .clearSelect()
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  private filtered(org: string, f: ToolFilter) {
     let q = this.db.selectFrom('tools').selectAll().where('organization_id', '=', org);
-    if (query.name !== undefined) q = q.where('name', '=', query.name);
-    return (await paginate(q, 'tools', query).execute()).map(fromRow);
+    if (f.name !== undefined) q = q.where('name', '=', f.name);
+    if (f.names !== undefined)
+      q = f.names.length > 0 ? q.where('name', 'in', f.names) : q.where(sql<boolean>`1 = 0`);
+    if (f.ids !== undefined) q = f.ids.length > 0 ? q.where('id', 'in', f.ids) : q.where(sql<boolean>`1 = 0`);
+    if (f.search) q = q.where(contains('name', f.search));
+    if (f.toolTypes && f.toolTypes.length > 0) q = q.where('tool_type', 'in', f.toolTypes);
+    if (f.excludeToolTypes && f.excludeToolTypes.length > 0)
+      q = q.where('tool_type', 'not in', f.excludeToolTypes);
+    if (f.lettaTools === true) q = q.where(sql<boolean>`tool_type like 'letta\\_%' escape '\\'`);
+    if (f.lettaTools === false) q = q.where(sql<boolean>`tool_type not like 'letta\\_%' escape '\\'`);
+    return q;
   }
 
   async listForAgent(org: string, agentId: string): Promise<ToolRecord[]> {

@@ -29,6 +29,7 @@ const ModelConfig = Type.Optional(
       handle: NullableStr(300),
       model: Type.Optional(Str(300)),
       model_endpoint_type: Type.Optional(Str(100)),
+      context_window: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
     }),
     Type.Null(),
   ]),
@@ -71,9 +72,15 @@ const CreateAgent = Type.Object({
   include_base_tools: Type.Optional(Type.Boolean()),
 });
 
-const ListAgents = Type.Object({
+const AgentFilter = {
   name: Type.Optional(Str(100)),
   tags: Type.Optional(Tags),
+  match_all_tags: Type.Optional(Type.Boolean()),
+  query_text: Type.Optional(Str(100)),
+};
+
+const ListAgents = Type.Object({
+  ...AgentFilter,
   limit: V1Limit(50),
   after: Cursor,
   before: Cursor,
@@ -95,6 +102,14 @@ function modelHandle(body: {
   if (c.handle) return c.handle;
   if (c.model) return c.model_endpoint_type ? `${c.model_endpoint_type}/${c.model}` : c.model;
   return undefined;
+}
+
+/** `context_window_limit` wins; else `llm_config.context_window` (what a client read back from Letta). */
+function contextWindow(body: {
+  context_window_limit?: number | null;
+  llm_config?: { context_window?: number | null } | null;
+}): number | undefined {
+  return body.context_window_limit ?? body.llm_config?.context_window ?? undefined;
 }
 
 function embeddingHandle(body: {
@@ -132,7 +147,7 @@ export function v1AgentRoutes(core: Core): Route[] {
           system: b.system ?? undefined,
           model: modelHandle(b),
           embedding: embeddingHandle(b),
-          context_window_limit: b.context_window_limit ?? undefined,
+          context_window_limit: contextWindow(b),
           memory_blocks: (b.memory_blocks ?? []).map((m) => ({
             label: m.label,
             value: m.value,
@@ -151,7 +166,8 @@ export function v1AgentRoutes(core: Core): Route[] {
           model_settings: (b.model_settings ?? undefined) as JsonObject | undefined,
           tool_rules: (b.tool_rules ?? undefined) as Json[] | undefined,
         };
-        const { agent } = await core.agents.create(req.ctx, input);
+        // Letta V1 names are not unique (the tutorial API's are).
+        const { agent } = await core.agents.create(req.ctx, input, { uniqueName: false });
         // A create answers with everything, as Letta does for every caller.
         return loadAgentState(core, req, agent, ['agent.blocks', 'agent.tools']);
       },
@@ -171,12 +187,33 @@ export function v1AgentRoutes(core: Core): Route[] {
         const agents = await core.agents.list(req.ctx, {
           name: q.name,
           tags: q.tags,
+          matchAllTags: q.match_all_tags,
+          queryText: q.query_text,
           limit: q.limit ?? 50,
           after: q.after,
           before: q.before,
           order,
         });
         return Promise.all(agents.map((a) => loadAgentState(core, req, a, q.include)));
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/agents/count',
+      schema: {
+        summary: 'Count agents',
+        tags,
+        querystring: Type.Object(AgentFilter),
+        response: { 200: Type.Integer() },
+      },
+      handler: async (req) => {
+        const q = req.query;
+        return core.agents.count(req.ctx, {
+          name: q.name,
+          tags: q.tags,
+          matchAllTags: q.match_all_tags,
+          queryText: q.query_text,
+        });
       },
     }),
     defineRoute({
@@ -215,12 +252,14 @@ export function v1AgentRoutes(core: Core): Route[] {
         if (model !== undefined) patch.model = model;
         const embedding = embeddingHandle(b);
         if (embedding !== undefined) patch.embedding = embedding;
-        if (b.context_window_limit !== undefined) patch.context_window_limit = b.context_window_limit;
+        const window = contextWindow(b);
+        if (window !== undefined) patch.context_window_limit = window;
+        else if (b.context_window_limit === null) patch.context_window_limit = null;
         if (b.tags) patch.tags = b.tags;
         if (b.metadata) patch.metadata = b.metadata as JsonObject;
         if (b.model_settings) patch.model_settings = b.model_settings as JsonObject;
         if (b.tool_rules) patch.tool_rules = b.tool_rules as Json[];
-        const agent = await core.agents.update(req.ctx, req.params.agent_id, patch);
+        const agent = await core.agents.update(req.ctx, req.params.agent_id, patch, { uniqueName: false });
         return loadAgentState(core, req, agent);
       },
     }),

@@ -8,6 +8,7 @@ import type { BlockPatch } from '../../store/block-repository.js';
 import type { JsonObject } from '../../store/records.js';
 import { defineRoute, type Route } from '../route.js';
 import { Id, Metadata, Tags } from '../schemas.js';
+import { pageOf } from './page.js';
 import { AgentIdParams, Cursor, Order, V1Limit } from './params.js';
 import { AgentInclude, AgentStateSchema, BlockSchema, blockView, loadAgentState } from './views.js';
 
@@ -53,14 +54,23 @@ export function v1BlockRoutes(core: Core): Route[] {
       method: 'GET',
       url: '/v1/agents/:agent_id/core-memory/blocks',
       schema: {
-        summary: "List an agent's memory blocks",
+        summary: "List an agent's memory blocks (oldest first by default)",
         tags: agentTags,
         params: AgentIdParams,
+        querystring: Type.Object({
+          limit: V1Limit(100),
+          after: Cursor,
+          before: Cursor,
+          order: Type.Optional(Order),
+          order_by: Type.Optional(Type.Literal('created_at')),
+        }),
         response: { 200: Type.Array(BlockSchema) },
       },
       handler: async (req) => {
         const agent = await core.agents.get(req.ctx, req.params.agent_id);
-        return (await core.blocks.listForAgent(req.ctx, agent.id)).map(blockView);
+        const q = req.query;
+        const blocks = await core.blocks.listForAgent(req.ctx, agent.id);
+        return pageOf(blocks, { ...q, limit: q.limit ?? 100 }).map(blockView);
       },
     }),
     defineRoute({
@@ -154,6 +164,27 @@ export function v1BlockRoutes(core: Core): Route[] {
           tags: b.tags ?? undefined,
         });
         return blockView(block);
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/blocks/count',
+      schema: {
+        summary: 'Count blocks',
+        tags,
+        querystring: Type.Object({
+          label: Type.Optional(Type.String({ maxLength: 50 })),
+          tags: Type.Optional(Tags),
+          match_all_tags: Type.Optional(Type.Boolean()),
+          templates_only: Type.Optional(Type.Boolean()),
+        }),
+        response: { 200: Type.Integer() },
+      },
+      handler: async (req) => {
+        const q = req.query;
+        // No block is a template on this server.
+        if (q.templates_only === true) return 0;
+        return core.blocks.count(req.ctx, { label: q.label, tags: q.tags, matchAllTags: q.match_all_tags });
       },
     }),
     defineRoute({

@@ -20,10 +20,13 @@ import {
   storedRunSse,
 } from '../streaming/sse-stream.js';
 import { listTypedMessages } from './messages-list.js';
+import { pageOf } from './page.js';
 import { Cursor, Order, V1Limit } from './params.js';
 import { AnyObject, Loose, MessageSchema } from './views.js';
 
 const RunParams = Type.Object({ run_id: Id('run') });
+/** Most runs `/v1/runs/active` answers (Letta's route has no pagination). */
+const ACTIVE_RUNS_LIMIT = 1000;
 const STATUSES = ['created', 'running', 'completed', 'failed', 'cancelled'];
 
 export const ResumeBody = Type.Object({
@@ -120,6 +123,30 @@ export function v1RunRoutes(core: Core): Route[] {
     }),
     defineRoute({
       method: 'GET',
+      url: '/v1/runs/active',
+      schema: {
+        summary: 'List active runs (created or running), newest first',
+        tags,
+        querystring: Type.Object({
+          agent_id: Type.Optional(Id('agent')),
+          background: Type.Optional(Type.Boolean()),
+        }),
+        response: { 200: Type.Array(RunView) },
+      },
+      handler: async (req) => {
+        const q = req.query;
+        let runs = await core.store.runs.list(req.ctx.org, {
+          agentId: q.agent_id,
+          statuses: [...ACTIVE_STATUSES],
+          limit: ACTIVE_RUNS_LIMIT,
+          order: 'desc',
+        });
+        if (q.background !== undefined) runs = runs.filter((r) => r.background === q.background);
+        return runs.map(runView);
+      },
+    }),
+    defineRoute({
+      method: 'GET',
       url: '/v1/runs/:run_id',
       schema: { summary: 'Retrieve run', tags, params: RunParams, response: { 200: RunView } },
       handler: async (req) => runView(await getRun(core, req.ctx.org, req.params.run_id)),
@@ -155,15 +182,23 @@ export function v1RunRoutes(core: Core): Route[] {
       method: 'GET',
       url: '/v1/runs/:run_id/steps',
       schema: {
-        summary: "List a run's steps",
+        summary: "List a run's steps (oldest first by default)",
         tags,
         params: RunParams,
+        querystring: Type.Object({
+          limit: V1Limit(100),
+          after: Cursor,
+          before: Cursor,
+          order: Type.Optional(Order),
+          order_by: Type.Optional(Type.Literal('created_at')),
+        }),
         response: { 200: Type.Array(Loose({ id: Type.String() })) },
       },
       handler: async (req) => {
         const run = await getRun(core, req.ctx.org, req.params.run_id);
+        const q = req.query;
         const steps = await core.store.runs.listSteps(req.ctx.org, run.id);
-        return steps.map((s) => ({
+        return pageOf(steps, { ...q, limit: q.limit ?? 100 }).map((s) => ({
           id: s.id,
           run_id: s.run_id,
           agent_id: s.agent_id,

@@ -2,16 +2,43 @@
  * Tools: the built-in tools as Letta `Tool`s, and attaching them to agents. Custom Python tools
  * cannot be created (this server runs no Python): `POST`/`PUT /v1/tools/` answer 501.
  */
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import type { Core } from '../../core.js';
 import { LettaError } from '../../errors.js';
+import type { ToolFilter } from '../../store/tool-repository.js';
 import { defineRoute, type Route } from '../route.js';
 import { Id } from '../schemas.js';
+import { pageOf } from './page.js';
 import { AgentIdParams, Cursor, Order, V1Limit } from './params.js';
 import { AgentStateSchema, loadAgentState, ToolSchema, toolView } from './views.js';
 
 const ToolParams = Type.Object({ tool_id: Id('tool') });
 const AttachParams = Type.Object({ ...AgentIdParams.properties, tool_id: Id('tool') });
+
+const Names = Type.Array(Type.String({ maxLength: 200 }), { maxItems: 200 });
+const ToolFilterQuery = {
+  name: Type.Optional(Type.String({ maxLength: 200 })),
+  names: Type.Optional(Names),
+  tool_ids: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 200 })),
+  search: Type.Optional(Type.String({ maxLength: 200 })),
+  tool_types: Type.Optional(Names),
+  exclude_tool_types: Type.Optional(Names),
+  return_only_letta_tools: Type.Optional(Type.Boolean()),
+};
+
+/** Letta's list parameters as a store filter (repeated or comma-separated lists both work). */
+function toolFilter(q: Static<Type.TObject<typeof ToolFilterQuery>>): ToolFilter {
+  const list = (v: string[] | undefined) => v?.flatMap((s) => s.split(',')).filter((s) => s !== '');
+  return {
+    name: q.name,
+    names: list(q.names),
+    ids: list(q.tool_ids),
+    search: q.search,
+    toolTypes: list(q.tool_types),
+    excludeToolTypes: list(q.exclude_tool_types),
+    lettaTools: q.return_only_letta_tools === true ? true : undefined,
+  };
+}
 
 function noCustomTools(): never {
   throw new LettaError(
@@ -30,7 +57,7 @@ export function v1ToolRoutes(core: Core): Route[] {
         summary: 'List tools',
         tags,
         querystring: Type.Object({
-          name: Type.Optional(Type.String({ maxLength: 200 })),
+          ...ToolFilterQuery,
           limit: V1Limit(50),
           after: Cursor,
           before: Cursor,
@@ -41,13 +68,28 @@ export function v1ToolRoutes(core: Core): Route[] {
       handler: async (req) => {
         const q = req.query;
         const tools = await core.tools.list(req.ctx, {
-          name: q.name,
+          ...toolFilter(q),
           limit: q.limit ?? 50,
           after: q.after,
           before: q.before,
           order: q.order ?? 'asc',
         });
         return tools.map(toolView);
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/tools/count',
+      schema: {
+        summary: 'Count tools',
+        tags,
+        querystring: Type.Object({ ...ToolFilterQuery, exclude_letta_tools: Type.Optional(Type.Boolean()) }),
+        response: { 200: Type.Integer() },
+      },
+      handler: async (req) => {
+        const filter = toolFilter(req.query);
+        if (req.query.exclude_letta_tools === true) filter.lettaTools = false;
+        return core.tools.count(req.ctx, filter);
       },
     }),
     defineRoute({
@@ -72,14 +114,23 @@ export function v1ToolRoutes(core: Core): Route[] {
       method: 'GET',
       url: '/v1/agents/:agent_id/tools',
       schema: {
-        summary: "List an agent's tools",
+        summary: "List an agent's tools (oldest first by default)",
         tags: ['agents'],
         params: AgentIdParams,
+        querystring: Type.Object({
+          limit: V1Limit(10),
+          after: Cursor,
+          before: Cursor,
+          order: Type.Optional(Order),
+          order_by: Type.Optional(Type.Literal('created_at')),
+        }),
         response: { 200: Type.Array(ToolSchema) },
       },
       handler: async (req) => {
         const agent = await core.agents.get(req.ctx, req.params.agent_id);
-        return (await core.tools.listForAgent(req.ctx, agent.id)).map(toolView);
+        const q = req.query;
+        const tools = await core.tools.listForAgent(req.ctx, agent.id);
+        return pageOf(tools, { ...q, limit: q.limit ?? 10 }).map(toolView);
       },
     }),
     ...(['attach', 'detach'] as const).map((op) =>

@@ -9,6 +9,7 @@ import * as m002 from './002-archival-search.js';
 import * as m003 from './003-archives.js';
 import * as m004 from './004-passage-text-search.js';
 import * as m005 from './005-callback-secret.js';
+import * as m006 from './006-agent-names-not-unique.js';
 
 export interface MigrationStep {
   name: string;
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   { name: '003-archives', up: m003.up },
   { name: '004-passage-text-search', up: m004.up },
   { name: '005-callback-secret', up: m005.up },
+  { name: '006-agent-names-not-unique', up: m006.up },
 ];
