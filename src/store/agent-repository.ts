@@ -2,7 +2,7 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import { isId } from '../ids.js';
 import { contains } from './contains.js';
 import type { DialectName } from './dialect-name.js';
-import { paginate } from './paginate.js';
+import { pageRows, paginate } from './paginate.js';
 import { type AgentRecord, type PageQuery, parseJson } from './records.js';
 import type { AgentTable, Database } from './schema.js';
 import { Statement } from './statement.js';
@@ -75,19 +75,25 @@ export class AgentRepository {
   async list(org: string, query: AgentListQuery): Promise<AgentRecord[]> {
     const q = this.filtered(org, query);
     const wanted = query.tags ?? [];
-    if (wanted.length === 0) return (await paginate(q, 'agents', query).execute()).map(fromRow);
+    if (wanted.length === 0) return (await pageRows(q, 'agents', query)).map(fromRow);
     const matches = tagMatcher(wanted, query.matchAllTags === true);
     // Tags are JSON text, matched here rather than in SQL: read on in batches until the page holds
     // `limit` matching agents, so a page is never cut short by rows filtered out after the LIMIT.
+    // With only `before`, read backwards from it (the page is the matches right before it).
+    const backwards = query.before !== undefined && query.after === undefined;
+    const scan: AgentListQuery = backwards
+      ? { ...query, order: query.order === 'desc' ? 'asc' : 'desc', after: query.before, before: undefined }
+      : query;
     const out: AgentRecord[] = [];
-    for (let after = query.after; ; ) {
-      const rows = await paginate(q, 'agents', { ...query, after, limit: TAG_SCAN_BATCH }).execute();
+    const done = () => (backwards ? out.reverse() : out);
+    for (let after = scan.after; ; ) {
+      const rows = await paginate(q, 'agents', { ...scan, after, limit: TAG_SCAN_BATCH }).execute();
       for (const agent of rows.map(fromRow)) {
         if (!matches(agent.tags)) continue;
         out.push(agent);
-        if (out.length === query.limit) return out;
+        if (out.length === query.limit) return done();
       }
-      if (rows.length < TAG_SCAN_BATCH) return out;
+      if (rows.length < TAG_SCAN_BATCH) return done();
       after = rows.at(-1)?.id;
     }
   }

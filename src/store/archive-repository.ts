@@ -4,7 +4,7 @@
  * the first shared archive attached to it). Deleting an archive deletes its passages (cascade).
  */
 import type { Kysely, Selectable } from 'kysely';
-import { paginate } from './paginate.js';
+import { pageRows } from './paginate.js';
 import { type JsonObject, nowIso, type PageQuery, parseJson } from './records.js';
 import type { ArchiveTable, Database } from './schema.js';
 
@@ -66,7 +66,7 @@ export class ArchiveRepository {
         ),
       );
     }
-    return (await paginate(q, 'archives', query).execute()).map(fromRow);
+    return (await pageRows(q, 'archives', query)).map(fromRow);
   }
 
   /** Applies the patch; returns the updated archive (undefined: not in `org`). */
@@ -154,7 +154,7 @@ export class ArchiveRepository {
       .where('agents.id', 'in', (eb) =>
         eb.selectFrom('archives_agents').select('agent_id').where('archive_id', '=', archiveId),
       );
-    return (await paginate(q, 'agents', page).execute()).map((r) => r.id);
+    return (await pageRows(q, 'agents', page)).map((r) => r.id);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { DialectName } from './dialect-name.js';
-import { paginate } from './paginate.js';
+import { pageRows } from './paginate.js';
 import { type BlockRecord, type PageQuery, parseJson } from './records.js';
 import type { BlockTable, Database } from './schema.js';
 import { Statement } from './statement.js';
@@ -46,7 +46,7 @@ export class BlockRepository {
   async list(org: string, query: BlockListQuery): Promise<BlockRecord[]> {
     let q = this.db.selectFrom('blocks').selectAll().where('organization_id', '=', org);
     if (query.label !== undefined) q = q.where('label', '=', query.label);
-    return (await paginate(q, 'blocks', query).execute()).map(fromRow);
+    return (await pageRows(q, 'blocks', query)).map(fromRow);
   }
 
   /** Blocks with this label and any of `tags` (all of them with `matchAllTags`). */

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { DialectName } from './dialect-name.js';
-import { paginate } from './paginate.js';
+import { pageRows } from './paginate.js';
 import { type ConversationRecord, type PageQuery, parseJson } from './records.js';
 import type { ConversationTable, Database } from './schema.js';
 import { Statement } from './statement.js';
@@ -55,7 +55,7 @@ export class ConversationRepository {
     let q = this.db.selectFrom('conversations').selectAll().where('organization_id', '=', org);
     if (query.agentId !== undefined) q = q.where('agent_id', '=', query.agentId);
     if (!query.includeArchived) q = q.where('archived', '=', 0);
-    return (await paginate(q, 'conversations', query).execute()).map(fromRow);
+    return (await pageRows(q, 'conversations', query)).map(fromRow);
   }
 
   /** Replaces the in-context list (after a step or a compaction). */

@@ -120,10 +120,14 @@ export class MessageRepository {
         eb.selectFrom('messages').select('seq').where('id', '=', before),
       );
     }
+    // With only `before`, the page is the messages right before it (read backwards, then put back
+    // in order), so the SDKs' backward auto-pagination reaches every message.
+    const backwards = query.before !== undefined && query.after === undefined;
     const rows = await q
-      .orderBy('seq', desc ? 'desc' : 'asc')
+      .orderBy('seq', desc !== backwards ? 'desc' : 'asc')
       .limit(query.limit)
       .execute();
+    if (backwards) rows.reverse();
     return rows.map(fromRow);
   }
 

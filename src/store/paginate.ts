@@ -2,12 +2,38 @@
  * Keyset pagination by (created_at, id): `after`/`before` name a row by id, and the page holds
  * the rows strictly after/before it in the requested order. Indexed, so a page costs the same at
  * any depth; an unknown cursor id yields an empty page (which also ends SDK auto-pagination).
+ *
+ * With only `before`, the page is the `limit` rows right before the cursor (read in the opposite
+ * order, then put back in order): the SDKs page backwards with `before` = the first item's id, so
+ * a page of the oldest rows instead would skip everything between them and the cursor.
  */
 import { type SelectQueryBuilder, sql } from 'kysely';
 import type { PageQuery } from './records.js';
 import type { Database } from './schema.js';
 
 type PagedTable = 'agents' | 'blocks' | 'tools' | 'conversations' | 'runs' | 'passages' | 'archives';
+
+/**
+ * The rows of one page of `qb`.
+ *
+ * @example
+ * const rows = await pageRows(db.selectFrom('tools').selectAll(), 'tools', { limit: 10, before: id });
+ */
+export async function pageRows<DB extends Database, TB extends keyof DB & PagedTable, O>(
+  qb: SelectQueryBuilder<DB, TB, O>,
+  table: TB,
+  page: PageQuery,
+): Promise<O[]> {
+  const backwards = page.before !== undefined && page.after === undefined;
+  if (!backwards) return paginate(qb, table, page).execute();
+  const reversed: PageQuery = {
+    ...page,
+    order: page.order === 'desc' ? 'asc' : 'desc',
+    before: undefined,
+    after: page.before,
+  };
+  return (await paginate(qb, table, reversed).execute()).reverse();
+}
 
 export function paginate<DB extends Database, TB extends keyof DB & PagedTable, O>(
   qb: SelectQueryBuilder<DB, TB, O>,

@@ -4,7 +4,7 @@
  */
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { DialectName } from './dialect-name.js';
-import { paginate } from './paginate.js';
+import { pageRows } from './paginate.js';
 import {
   DEFAULT_HNSW,
   type HnswSettings,
@@ -126,7 +126,7 @@ export class PassageRepository {
       const pattern = `%${query.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       q = q.where(sql<boolean>`lower(passages.text) LIKE ${pattern} ESCAPE '\\'`);
     }
-    const rows = await paginate(q, 'passages', query).execute();
+    const rows = await pageRows(q, 'passages', query);
     return rows.map(fromRow);
   }
 

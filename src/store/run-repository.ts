@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { DialectName } from './dialect-name.js';
-import { paginate } from './paginate.js';
+import { pageRows } from './paginate.js';
 import { type PageQuery, parseJson, type RunRecord, type RunStatus, type StepRecord } from './records.js';
 import type { Database, RunTable } from './schema.js';
 import { InsertStatement, Statement } from './statement.js';
@@ -107,7 +107,7 @@ export class RunRepository {
     if (query.agentId !== undefined) q = q.where('agent_id', '=', query.agentId);
     if (query.conversationId !== undefined) q = q.where('conversation_id', '=', query.conversationId);
     if (query.statuses && query.statuses.length > 0) q = q.where('status', 'in', query.statuses);
-    return (await paginate(q, 'runs', query).execute()).map(fromRow);
+    return (await pageRows(q, 'runs', query)).map(fromRow);
   }
 
   /** Moves a run to `status` unless it already ended; returns whether it changed. */

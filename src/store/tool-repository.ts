@@ -1,7 +1,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { contains } from './contains.js';
 import type { DialectName } from './dialect-name.js';
-import { paginate } from './paginate.js';
+import { pageRows } from './paginate.js';
 import { type PageQuery, parseJson, type ToolRecord } from './records.js';
 import type { Database, ToolTable } from './schema.js';
 import { Statement } from './statement.js';
@@ -69,7 +69,7 @@ export class ToolRepository {
   }
 
   async list(org: string, query: ToolListQuery): Promise<ToolRecord[]> {
-    return (await paginate(this.filtered(org, query), 'tools', query).execute()).map(fromRow);
+    return (await pageRows(this.filtered(org, query), 'tools', query)).map(fromRow);
   }
 
   async count(org: string, filter: ToolFilter): Promise<number> {

@@ -14,15 +14,17 @@ export async function listTypedMessages(
   query: MessageListQuery,
   types?: readonly string[] | null,
 ): Promise<LettaMessage[]> {
-  let after = query.after;
+  // With only `before` the SDK pages backwards: an empty page reads on towards older messages.
+  const backwards = query.before !== undefined && query.after === undefined;
+  let cursor: MessageListQuery = query;
   for (let round = 0; round < 50; round++) {
-    const rows = await core.store.messages.list(org, { ...query, after });
+    const rows = await core.store.messages.list(org, cursor);
     const out = rows
       .flatMap(toLettaMessages)
       .filter((m) => !types || types.length === 0 || types.includes(m.message_type));
-    const last = rows.at(-1);
-    if (out.length > 0 || rows.length < query.limit || !last) return out;
-    after = last.id;
+    const edge = backwards ? rows[0] : rows.at(-1);
+    if (out.length > 0 || rows.length < query.limit || !edge) return out;
+    cursor = backwards ? { ...cursor, before: edge.id } : { ...cursor, after: edge.id };
   }
   return [];
 }
