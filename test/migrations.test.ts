@@ -3,6 +3,7 @@
  * nothing, and two servers booting at once against one PostgreSQL both start cleanly.
  */
 import { join } from 'node:path';
+import { type Kysely, type Migration, Migrator } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '../src/store/index.js';
 import { MIGRATIONS } from '../src/store/migrations/index.js';
@@ -88,6 +89,62 @@ describe.each(DIALECTS)('migrations (%s)', (dialect) => {
       expect.arrayContaining(['in_context_message_ids', 'active_run_id', 'lease_until', 'archived']),
     );
     expect(columns('blocks')).toEqual(expect.arrayContaining(['limit', 'version', 'read_only']));
+  });
+
+  it('005 lets agent names repeat and keeps every agent, its rows and its cascades', async () => {
+    const handle = await connect(await emptyDatabase());
+    const before004 = MIGRATIONS.slice(0, 4);
+    const { error } = await new Migrator({
+      db: handle.db,
+      provider: {
+        async getMigrations() {
+          const steps: Record<string, Migration> = {};
+          for (const m of before004) steps[m.name] = { up: (db) => m.up(db, dialect) };
+          return steps;
+        },
+      },
+    }).migrateToLatest();
+    expect(error).toBeUndefined();
+    const db = handle.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    const at = new Date().toISOString();
+    const agent = (id: string, name: string) => ({
+      id,
+      organization_id: 'org-1',
+      name,
+      agent_type: 'letta_v1_agent',
+      system: 's',
+      created_at: at,
+      updated_at: at,
+    });
+    await db.insertInto('organizations').values({ id: 'org-1', name: 'one', created_at: at }).execute();
+    await db.insertInto('agents').values(agent('agent-1', 'sam')).execute();
+    await expect(db.insertInto('agents').values(agent('agent-0', 'sam')).execute()).rejects.toThrow();
+    const run = { organization_id: 'org-1', agent_id: 'agent-1', conversation_id: 'c', status: 'completed' };
+    await db
+      .insertInto('runs')
+      .values({ id: 'run-1', ...run, created_at: at, updated_at: at })
+      .execute();
+
+    expect(await migrateToLatest(handle)).toEqual({
+      applied: ['005-agent-names-not-unique'],
+      current: NAMES.at(-1),
+    });
+    await db.insertInto('agents').values(agent('agent-2', 'sam')).execute();
+    const names = await db.selectFrom('agents').select(['id', 'name']).orderBy('id').execute();
+    expect(names).toEqual([
+      { id: 'agent-1', name: 'sam' },
+      { id: 'agent-2', name: 'sam' },
+    ]);
+    expect(await db.selectFrom('runs').select('id').execute()).toEqual([{ id: 'run-1' }]);
+    // Foreign keys still point at the (rebuilt) agents table: a delete cascades, an orphan is refused.
+    await db.deleteFrom('agents').where('id', '=', 'agent-1').execute();
+    expect(await db.selectFrom('runs').select('id').execute()).toEqual([]);
+    await expect(
+      db
+        .insertInto('runs')
+        .values({ id: 'run-2', ...run, created_at: at, updated_at: at })
+        .execute(),
+    ).rejects.toThrow();
   });
 
   // Skipped on SQLite, for a reason: Kysely takes no migration lock there, and two connections

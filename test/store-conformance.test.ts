@@ -261,12 +261,16 @@ describe.each(DIALECTS)('store conformance (%s)', (dialect) => {
       expect(await store.agents.count(org)).toBe(1);
     });
 
-    it('keeps names unique per organization, and allows the same name in another one', async () => {
+    it('allows one name twice (as Letta V1 does); a name finds the oldest agent of the organization', async () => {
       const [orgA, orgB] = [await newOrg(), await newOrg()];
-      await store.agents.insert(agentRecord(orgA, { name: 'sam' }));
-      await expect(store.agents.insert(agentRecord(orgA, { name: 'sam' }))).rejects.toThrow();
+      const oldest = agentRecord(orgA, { name: 'sam' });
+      const newer = agentRecord(orgA, { name: 'sam' });
+      await store.agents.insert(newer); // inserted first, created later: order is by created_at
+      await store.agents.insert(oldest);
       await store.agents.insert(agentRecord(orgB, { name: 'sam' }));
-      expect((await store.agents.find(orgA, 'sam'))?.organization_id).toBe(orgA);
+      expect((await store.agents.find(orgA, 'sam'))?.id).toBe(oldest.id);
+      expect(await store.agents.list(orgA, { limit: 10, name: 'sam' })).toHaveLength(2);
+      expect(await store.agents.count(orgA, { name: 'sam' })).toBe(2);
       expect((await store.agents.find(orgB, 'sam'))?.organization_id).toBe(orgB);
     });
 
@@ -325,9 +329,20 @@ describe.each(DIALECTS)('store conformance (%s)', (dialect) => {
       expect(await store.agents.list(org, { limit: 50, before: a0 })).toEqual([]);
       expect(await store.agents.list(org, { limit: 50, after: newId('agent') })).toEqual([]);
       expect(ids(await store.agents.list(org, { limit: 50, name: asc[2]?.name }))).toEqual([a2]);
+      // Only `before`: the page right before the cursor, so walking back with the first id sees all.
+      expect(ids(await store.agents.list(org, { limit: 2, before: a4 }))).toEqual([a2, a3]);
+      expect(ids(await store.agents.list(org, { limit: 2, order: 'desc', before: a0 }))).toEqual([a2, a1]);
+      const back: string[] = [];
+      for (let before = a4; ; ) {
+        const page = await store.agents.list(org, { limit: 2, before });
+        if (page.length === 0) break;
+        back.unshift(...ids(page));
+        before = page[0]?.id as string;
+      }
+      expect(back).toEqual([a0, a1, a2, a3]);
     });
 
-    it('filters by tags (all must match) and still fills each page', async () => {
+    it('filters by tags (any, or all with matchAllTags), by part of the name, and still fills each page', async () => {
       const org = await newOrg();
       const tagged: string[] = [];
       for (let i = 0; i < 9; i++) {
@@ -336,7 +351,11 @@ describe.each(DIALECTS)('store conformance (%s)', (dialect) => {
         await store.agents.insert(a);
         if (tags.includes('eu')) tagged.push(a.id);
       }
-      expect(ids(await store.agents.list(org, { limit: 50, tags: ['prod', 'eu'] }))).toEqual(tagged);
+      const all = { limit: 50, tags: ['prod', 'eu'], matchAllTags: true };
+      expect(ids(await store.agents.list(org, all))).toEqual(tagged);
+      expect(await store.agents.count(org, all)).toBe(3);
+      expect(await store.agents.list(org, { limit: 50, tags: ['prod', 'eu'] })).toHaveLength(6);
+      expect(await store.agents.count(org, { tags: ['eu', 'dev'] })).toBe(6);
       expect(await store.agents.list(org, { limit: 50, tags: ['prod'] })).toHaveLength(6);
       expect(await store.agents.list(org, { limit: 50, tags: ['Prod'] })).toEqual([]);
       expect(await store.agents.list(org, { limit: 50, tags: ['nope'] })).toEqual([]);
@@ -346,6 +365,18 @@ describe.each(DIALECTS)('store conformance (%s)', (dialect) => {
       const second = await store.agents.list(org, { limit: 2, tags: ['eu'], after: first.at(-1)?.id });
       expect(ids(second)).toEqual(tagged.slice(2));
       expect(await store.agents.list(org, { limit: 2, tags: ['eu'], after: second.at(-1)?.id })).toEqual([]);
+      expect(
+        ids(await store.agents.list(org, { limit: 2, tags: ['eu'], before: second.at(-1)?.id })),
+      ).toEqual(tagged.slice(0, 2));
+
+      const named = ['Wf-Alpha', 'wf_beta', 'other%'].map((name) => agentRecord(org, { name }));
+      for (const a of named) await store.agents.insert(a);
+      const byText = async (queryText: string) =>
+        (await store.agents.list(org, { limit: 50, queryText })).map((a) => a.name).sort();
+      expect(await byText('WF')).toEqual(['Wf-Alpha', 'wf_beta']);
+      expect(await byText('_')).toEqual(['wf_beta']); // LIKE wildcards are literal
+      expect(await byText('%')).toEqual(['other%']);
+      expect(await store.agents.count(org, { queryText: 'wf' })).toBe(2);
     });
 
     it('updates plain and JSON columns, leaving the rest alone', async () => {
@@ -1000,7 +1031,7 @@ describe.each(DIALECTS)('store conformance (%s)', (dialect) => {
       await expect(
         store.transaction(async (tx) => {
           await tx.agents.insert(first);
-          await tx.agents.insert(agentRecord(org, { name: 'dup' }));
+          await tx.agents.insert(agentRecord(org, { id: first.id })); // the same primary key
         }),
       ).rejects.toThrow();
       expect(await store.agents.count(org)).toBe(0);

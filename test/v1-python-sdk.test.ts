@@ -117,9 +117,11 @@ describe.each(DIALECTS)('the official Python SDK against the V1 API (%s)', (dial
     expect(p.backwards_missing).toEqual([]);
   });
 
-  it('allows duplicate names and filters by tags (any or all), text and tool name', () => {
+  it('allows duplicate names (the tutorial API finds the oldest) and filters by tags, text and tool name', () => {
     expect(s.filters).toEqual({
       same_name_ids_differ: true,
+      tutorial_finds_oldest: true,
+      tutorial_create: '409 AGENT_NAME_TAKEN',
       by_name: true,
       any_tag: ['wf-agent', 'wf-agent', 'wf-other'],
       all_tags: ['wf-other'],

@@ -10,7 +10,7 @@ import itertools
 import json
 import os
 
-from letta_client import Letta, NotFoundError
+from letta_client import ConflictError, Letta, NotFoundError
 
 BASE_URL = os.environ["LETTA_BASE_URL"]
 MODEL = "openai/gpt-4o-mini"
@@ -191,8 +191,17 @@ def filters():
         name="wf-window",
         llm_config={"model": "gpt-4o-mini", "model_endpoint_type": "openai", "context_window": 32000},
     )
+    # The tutorial API addresses agents by name: it finds the oldest, and refuses a new namesake.
+    tutorial = client.get("/agents/wf-agent", cast_to=object)
+    try:
+        client.post("/agents", cast_to=object, body={"name": "wf-agent"})
+        tutorial_create = "created"
+    except ConflictError as err:
+        tutorial_create = f"{err.status_code} {err.body['code']}"
     return {
         "same_name_ids_differ": first.id != second.id,
+        "tutorial_finds_oldest": tutorial["id"] == first.id,
+        "tutorial_create": tutorial_create,
         "by_name": sorted(a.id for a in client.agents.list(name="wf-agent")) == sorted([first.id, second.id]),
         "any_tag": sorted(a.name for a in client.agents.list(tags=["a", "b"])),
         "all_tags": [a.name for a in client.agents.list(tags=["a", "b"], match_all_tags=True)],
