@@ -102,11 +102,40 @@ describe('V1 API with the official client (sqlite)', () => {
     expect(deltas.map((d) => d.content).join('')).toBe('one two three four five');
     expect(chunks.some((c) => c.message_type === 'ping')).toBe(false);
 
+    // token-streamed tool calls: each chunk one ToolCallDelta (the name on the first only)
+    llm.script([
+      { toolCalls: [{ name: 'memory_insert', arguments: { label: 'human', new_string: 'Likes tea.' } }] },
+      { content: 'Saved.' },
+    ]);
+    const toolStream = await client.agents.messages.create(agent.id, {
+      input: 'remember tea',
+      streaming: true,
+      stream_tokens: true,
+      include_pings: false,
+    });
+    const toolChunks: Msg[] = [];
+    for await (const e of toolStream) toolChunks.push(e as unknown as Msg);
+    type Delta = { name: string | null; arguments: string; tool_call_id: string };
+    const calls = toolChunks.filter((c) => c.message_type === 'tool_call_message');
+    expect(calls.length).toBeGreaterThan(1);
+    for (const c of calls) {
+      expect(Array.isArray(c.tool_calls)).toBe(false);
+      expect(c.tool_calls).toEqual(c.tool_call);
+    }
+    const parts = calls.map((c) => c.tool_call as Delta);
+    expect(parts.map((d) => d.name).filter((n) => n !== null)).toEqual(['memory_insert']);
+    expect(new Set(parts.map((d) => d.tool_call_id)).size).toBe(1);
+    expect(JSON.parse(parts.map((d) => d.arguments).join(''))).toEqual({
+      label: 'human',
+      new_string: 'Likes tea.',
+    });
+    await client.agents.blocks.update('human', { agent_id: agent.id, value: 'The user is Sam.' });
+
     // auto-pagination over messages terminates
     const seen: Msg[] = [];
     for await (const m of client.agents.messages.list(agent.id, { limit: 2 })) seen.push(m as unknown as Msg);
-    expect(seen.filter((m) => m.message_type === 'user_message').length).toBe(3);
-    expect(seen.filter((m) => m.message_type === 'assistant_message').length).toBe(3);
+    expect(seen.filter((m) => m.message_type === 'user_message').length).toBe(4);
+    expect(seen.filter((m) => m.message_type === 'assistant_message').length).toBe(4);
 
     // core memory by label
     const human = await client.agents.blocks.retrieve('human', { agent_id: agent.id });
@@ -133,6 +162,13 @@ describe('V1 API with the official client (sqlite)', () => {
     expect(tools.length).toBeGreaterThan(0);
     const agentTools = await client.agents.tools.list(agent.id);
     expect(agentTools.items.length).toBeGreaterThan(0);
+    // auto-pagination of an agent's tools and blocks ends, each item once
+    const pagedTools: string[] = [];
+    for await (const t of client.agents.tools.list(agent.id, { limit: 1 })) pagedTools.push(t.id);
+    expect(pagedTools.sort()).toEqual(agentTools.items.map((t) => t.id).sort());
+    const pagedBlocks: string[] = [];
+    for await (const b of client.agents.blocks.list(agent.id, { limit: 1 })) pagedBlocks.push(b.label ?? '');
+    expect(pagedBlocks.sort()).toEqual(['human', 'persona']);
     const tool = await client.tools.retrieve(tools[0]?.id ?? '');
     expect(tool.name).toBe(tools[0]?.name);
 
@@ -157,7 +193,7 @@ describe('V1 API with the official client (sqlite)', () => {
 
     // runs
     const runs = await client.runs.list({ agent_id: agent.id });
-    expect(runs.items.length).toBe(4);
+    expect(runs.items.length).toBe(5);
     const run = await client.runs.retrieve(runs.items[0]?.id ?? '');
     expect(run.status).toBe('completed');
     expect(run.conversation_id).toBe(conv.id);
@@ -168,7 +204,7 @@ describe('V1 API with the official client (sqlite)', () => {
     llm.script({ content: 'slow', delayMs: 2000 });
     const asyncRun = await client.agents.messages.createAsync(agent.id, { input: 'take your time' });
     expect(asyncRun.id).toMatch(/^run-/);
-    await llm.waitForRequests(5, 5000, '/v1/chat/completions');
+    await llm.waitForRequests(7, 5000, '/v1/chat/completions');
     const cancelled = await client.agents.messages.cancel(agent.id);
     expect(cancelled).toEqual({ [asyncRun.id]: 'cancelled' });
     await expect.poll(async () => (await client.runs.retrieve(asyncRun.id)).status).toBe('cancelled');
