@@ -117,6 +117,20 @@ describe.each(DIALECTS)('the official Python SDK against the V1 API (%s)', (dial
     expect(p.backwards_missing).toEqual([]);
   });
 
+  it('lists steps (pages both ways), retrieves one and lists its messages', () => {
+    // 3 sends to the pager agent: two "remember:" (2 steps each) and one plain (1 step)
+    expect(s.steps).toEqual({
+      steps: 5,
+      walked_same: true,
+      pages: 4,
+      backwards_same: true,
+      retrieved: true,
+      step_message_types: ['reasoning_message', 'tool_call_message', 'tool_return_message'],
+      by_model: 5,
+      by_other_model: 0,
+    });
+  });
+
   it('allows duplicate names (the tutorial API finds the oldest) and filters by tags, text and tool name', () => {
     expect(s.filters).toEqual({
       same_name_ids_differ: true,

@@ -38,6 +38,7 @@ export interface MessageListQuery {
   conversationId?: string | undefined;
   agentId?: string | undefined;
   runId?: string | undefined;
+  stepId?: string | undefined;
 }
 
 export interface MessageSearchQuery {
@@ -107,6 +108,7 @@ export class MessageRepository {
     if (query.conversationId !== undefined) q = q.where('conversation_id', '=', query.conversationId);
     if (query.agentId !== undefined) q = q.where('agent_id', '=', query.agentId);
     if (query.runId !== undefined) q = q.where('run_id', '=', query.runId);
+    if (query.stepId !== undefined) q = q.where('step_id', '=', query.stepId);
     const desc = query.order === 'desc';
     if (query.after !== undefined) {
       const after = query.after;

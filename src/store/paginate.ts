@@ -11,7 +11,15 @@ import { type SelectQueryBuilder, sql } from 'kysely';
 import type { PageQuery } from './records.js';
 import type { Database } from './schema.js';
 
-type PagedTable = 'agents' | 'blocks' | 'tools' | 'conversations' | 'runs' | 'passages' | 'archives';
+type PagedTable =
+  | 'agents'
+  | 'blocks'
+  | 'tools'
+  | 'conversations'
+  | 'runs'
+  | 'steps'
+  | 'passages'
+  | 'archives';
 
 /**
  * The rows of one page of `qb`.

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { DialectName } from './dialect-name.js';
 import { pageRows } from './paginate.js';
 import { type PageQuery, parseJson, type RunRecord, type RunStatus, type StepRecord } from './records.js';
@@ -67,6 +67,15 @@ const INSERT_EVENTS = new InsertStatement('run_events', [
   'payload',
   'created_at',
 ]);
+
+export interface StepListQuery extends PageQuery {
+  agentId?: string | undefined;
+  /** The model handle (`openai/gpt-4o-mini`) or bare name the step used. */
+  model?: string | undefined;
+  /** ISO datetimes, inclusive. */
+  startDate?: string | undefined;
+  endDate?: string | undefined;
+}
 
 /** Runs (one per send), their steps (token usage) and their stream events (for resume). */
 export class RunRepository {
@@ -176,6 +185,29 @@ export class RunRepository {
       .where('run_id', '=', runId)
       .orderBy('created_at')
       .execute();
+  }
+
+  /** A page of the organization's steps (`/v1/steps`), filtered by agent, model and date. */
+  async listStepPage(org: string, query: StepListQuery): Promise<StepRecord[]> {
+    let q = this.db.selectFrom('steps').selectAll().where('organization_id', '=', org);
+    if (query.agentId !== undefined) q = q.where('agent_id', '=', query.agentId);
+    const model = query.model;
+    if (model !== undefined) {
+      const bare = `%/${model.replace(/[\\%_]/g, (c) => `\\${c}`)}`;
+      q = q.where(sql<boolean>`(model = ${model} or model like ${bare} escape '\\')`);
+    }
+    if (query.startDate !== undefined) q = q.where('created_at', '>=', query.startDate);
+    if (query.endDate !== undefined) q = q.where('created_at', '<=', query.endDate);
+    return pageRows(q, 'steps', query);
+  }
+
+  async getStep(org: string, id: string): Promise<StepRecord | undefined> {
+    return this.db
+      .selectFrom('steps')
+      .selectAll()
+      .where('organization_id', '=', org)
+      .where('id', '=', id)
+      .executeTakeFirst();
   }
 
   /** Runs left active by a process that is gone (crash recovery at start). */

@@ -181,6 +181,25 @@ def message_pagination():
     }
 
 
+@section("steps")
+def steps():
+    every = list(client.steps.list(agent_id=pager.id, limit=1000))
+    walked, pages = walk(client.steps.list(agent_id=pager.id, limit=2))
+    backwards, _ = walk(client.steps.list(agent_id=pager.id, limit=2, before=every[-1].id))
+    first = client.steps.retrieve(every[0].id)
+    messages = list(client.steps.messages.list(every[0].id))
+    return {
+        "steps": len(every),
+        "walked_same": [s.id for s in walked] == [s.id for s in every],
+        "pages": pages,
+        "backwards_same": sorted(s.id for s in backwards) == sorted(s.id for s in every[:-1]),
+        "retrieved": first.id == every[0].id and first.run_id == every[0].run_id,
+        "step_message_types": sorted({m.message_type for m in messages}),
+        "by_model": len(list(client.steps.list(agent_id=pager.id, model="gpt-4o-mini", limit=1000))),
+        "by_other_model": len(list(client.steps.list(agent_id=pager.id, model="gpt-4o", limit=1000))),
+    }
+
+
 # --- names, filters, llm_config -----------------------------------------------------------------
 @section("filters")
 def filters():

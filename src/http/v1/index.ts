@@ -9,6 +9,7 @@ import { v1CallbackSecretRoutes } from './callback-secret.js';
 import { v1ConversationRoutes } from './conversations.js';
 import { v1ModelRoutes } from './models.js';
 import { v1RunRoutes } from './runs.js';
+import { v1StepRoutes } from './steps.js';
 import { v1ToolRoutes } from './tools.js';
 
 export function v1Routes(core: Core): Route[] {
@@ -19,6 +20,7 @@ export function v1Routes(core: Core): Route[] {
     ...v1BlockRoutes(core),
     ...v1ToolRoutes(core),
     ...v1RunRoutes(core),
+    ...v1StepRoutes(core),
     ...v1ConversationRoutes(core),
     ...v1ModelRoutes(core),
     ...v1CallbackSecretRoutes(core),

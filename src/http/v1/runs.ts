@@ -22,7 +22,8 @@ import {
 import { listTypedMessages } from './messages-list.js';
 import { pageOf } from './page.js';
 import { Cursor, Order, V1Limit } from './params.js';
-import { AnyObject, Loose, MessageSchema } from './views.js';
+import { StepSchema, stepView } from './steps.js';
+import { AnyObject, MessageSchema } from './views.js';
 
 const RunParams = Type.Object({ run_id: Id('run') });
 /** Most runs `/v1/runs/active` answers (Letta's route has no pagination). */
@@ -192,29 +193,13 @@ export function v1RunRoutes(core: Core): Route[] {
           order: Type.Optional(Order),
           order_by: Type.Optional(Type.Literal('created_at')),
         }),
-        response: { 200: Type.Array(Loose({ id: Type.String() })) },
+        response: { 200: Type.Array(StepSchema) },
       },
       handler: async (req) => {
         const run = await getRun(core, req.ctx.org, req.params.run_id);
         const q = req.query;
         const steps = await core.store.runs.listSteps(req.ctx.org, run.id);
-        return pageOf(steps, { ...q, limit: q.limit ?? 100 }).map((s) => ({
-          id: s.id,
-          run_id: s.run_id,
-          agent_id: s.agent_id,
-          model: s.model,
-          model_handle: s.model,
-          prompt_tokens: s.prompt_tokens,
-          completion_tokens: s.completion_tokens,
-          total_tokens: s.total_tokens,
-          stop_reason: s.stop_reason,
-          status: 'success',
-          origin: null,
-          provider_name: s.model?.split('/')[0] ?? null,
-          tags: [],
-          messages: [],
-          created_at: s.created_at,
-        }));
+        return pageOf(steps, { ...q, limit: q.limit ?? 100 }).map(stepView);
       },
     }),
     defineRoute({
