@@ -91,15 +91,15 @@ describe.each(DIALECTS)('migrations (%s)', (dialect) => {
     expect(columns('blocks')).toEqual(expect.arrayContaining(['limit', 'version', 'read_only']));
   });
 
-  it('005 lets agent names repeat and keeps every agent, its rows and its cascades', async () => {
+  it('006 lets agent names repeat and keeps every agent, its rows and its cascades', async () => {
     const handle = await connect(await emptyDatabase());
-    const before004 = MIGRATIONS.slice(0, 4);
+    const before006 = MIGRATIONS.filter((m) => m.name < '006');
     const { error } = await new Migrator({
       db: handle.db,
       provider: {
         async getMigrations() {
           const steps: Record<string, Migration> = {};
-          for (const m of before004) steps[m.name] = { up: (db) => m.up(db, dialect) };
+          for (const m of before006) steps[m.name] = { up: (db) => m.up(db, dialect) };
           return steps;
         },
       },
@@ -126,7 +126,7 @@ describe.each(DIALECTS)('migrations (%s)', (dialect) => {
       .execute();
 
     expect(await migrateToLatest(handle)).toEqual({
-      applied: ['005-agent-names-not-unique'],
+      applied: ['006-agent-names-not-unique'],
       current: NAMES.at(-1),
     });
     await db.insertInto('agents').values(agent('agent-2', 'sam')).execute();
