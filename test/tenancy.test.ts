@@ -158,3 +158,53 @@ describe.each(DIALECTS)('tenancy across every route (%s)', (dialect) => {
     expect(await snapshot()).toBe(before);
   }, 120_000);
 });
+
+describe.each(DIALECTS)('list cursors are scoped to the organization (%s)', (dialect) => {
+  it("another organization's id as `after`/`before` behaves like an unknown id", async () => {
+    await using llm = await startFakeLlm({ defaultReply: { content: 'OK' } });
+    await using server = await startTestServer(dialect, {
+      flags: { auth: true },
+      env: { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: llm.url, LETTA_LLM_MAX_RETRIES: '0' },
+    });
+    const keyA = (await server.core.apiKeys.create('org-a')).key;
+    const keyB = (await server.core.apiKeys.create('org-b')).key;
+    const call = async (key: string, method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${server.baseUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${key}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      expect(res.status, `${method} ${path}`).toBeLessThan(300);
+      return (await res.json()) as Json & Json[];
+    };
+    // A's rows first, then B's: with an unscoped cursor, B's pages after A's ids would hold B's rows.
+    const agentA = await call(keyA, 'POST', '/v1/agents/', { name: 'a', model: 'openai/gpt-4o-mini' });
+    await call(keyA, 'POST', `/v1/agents/${agentA.id}/messages`, { input: 'from a' });
+    const blockA = await call(keyA, 'POST', '/v1/blocks/', { label: 'a', value: 'a' });
+    const messagesA = await call(keyA, 'GET', `/v1/agents/${agentA.id}/messages`);
+    const runsA = await call(keyA, 'GET', `/v1/runs/?agent_id=${agentA.id}`);
+    const agentB = await call(keyB, 'POST', '/v1/agents/', { name: 'b', model: 'openai/gpt-4o-mini' });
+    await call(keyB, 'POST', `/v1/agents/${agentB.id}/messages`, { input: 'from b' });
+    await call(keyB, 'POST', '/v1/blocks/', { label: 'b', value: 'b' });
+    const unknown = (prefix: string) => `${prefix}-00000000-0000-4000-8000-000000000000`;
+    const cases: [string, string, string][] = [
+      ['/v1/agents/', String(agentA.id), unknown('agent')],
+      ['/v1/blocks/', String(blockA.id), unknown('block')],
+      [`/v1/agents/${agentB.id}/messages`, String(messagesA[0]?.id), unknown('message')],
+      ['/v1/runs/', String(runsA[0]?.id), unknown('run')],
+    ];
+    for (const [path, foreign, missing] of cases) {
+      for (const dir of ['after', 'before']) {
+        for (const order of ['asc', 'desc']) {
+          const q = (id: string) => `${path}?${dir}=${id}&order=${order}&limit=50`;
+          expect(await call(keyB, 'GET', q(foreign)), `${q(foreign)}`).toEqual(
+            await call(keyB, 'GET', q(missing)),
+          );
+        }
+      }
+    }
+  }, 60_000);
+});

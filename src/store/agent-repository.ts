@@ -75,7 +75,7 @@ export class AgentRepository {
   async list(org: string, query: AgentListQuery): Promise<AgentRecord[]> {
     const q = this.filtered(org, query);
     const wanted = query.tags ?? [];
-    if (wanted.length === 0) return (await pageRows(q, 'agents', query)).map(fromRow);
+    if (wanted.length === 0) return (await pageRows(q, 'agents', query, org)).map(fromRow);
     const matches = tagMatcher(wanted, query.matchAllTags === true);
     // Tags are JSON text, matched here rather than in SQL: read on in batches until the page holds
     // `limit` matching agents, so a page is never cut short by rows filtered out after the LIMIT.
@@ -87,7 +87,7 @@ export class AgentRepository {
     const out: AgentRecord[] = [];
     const done = () => (backwards ? out.reverse() : out);
     for (let after = scan.after; ; ) {
-      const rows = await paginate(q, 'agents', { ...scan, after, limit: TAG_SCAN_BATCH }).execute();
+      const rows = await paginate(q, 'agents', { ...scan, after, limit: TAG_SCAN_BATCH }, org).execute();
       for (const agent of rows.map(fromRow)) {
         if (!matches(agent.tags)) continue;
         out.push(agent);

@@ -66,7 +66,7 @@ export class ArchiveRepository {
         ),
       );
     }
-    return (await pageRows(q, 'archives', query)).map(fromRow);
+    return (await pageRows(q, 'archives', query, org)).map(fromRow);
   }
 
   /** Applies the patch; returns the updated archive (undefined: not in `org`). */
@@ -154,7 +154,7 @@ export class ArchiveRepository {
       .where('agents.id', 'in', (eb) =>
         eb.selectFrom('archives_agents').select('agent_id').where('archive_id', '=', archiveId),
       );
-    return (await pageRows(q, 'agents', page)).map((r) => r.id);
+    return (await pageRows(q, 'agents', page, org)).map((r) => r.id);
   }
 }
 

@@ -46,7 +46,7 @@ export class BlockRepository {
   async list(org: string, query: BlockListQuery): Promise<BlockRecord[]> {
     let q = this.db.selectFrom('blocks').selectAll().where('organization_id', '=', org);
     if (query.label !== undefined) q = q.where('label', '=', query.label);
-    return (await pageRows(q, 'blocks', query)).map(fromRow);
+    return (await pageRows(q, 'blocks', query, org)).map(fromRow);
   }
 
   /** Blocks with this label and any of `tags` (all of them with `matchAllTags`). */

@@ -55,7 +55,7 @@ export class ConversationRepository {
     let q = this.db.selectFrom('conversations').selectAll().where('organization_id', '=', org);
     if (query.agentId !== undefined) q = q.where('agent_id', '=', query.agentId);
     if (!query.includeArchived) q = q.where('archived', '=', 0);
-    return (await pageRows(q, 'conversations', query)).map(fromRow);
+    return (await pageRows(q, 'conversations', query, org)).map(fromRow);
   }
 
   /** Replaces the in-context list (after a step or a compaction). */

@@ -113,13 +113,13 @@ export class MessageRepository {
     if (query.after !== undefined) {
       const after = query.after;
       q = q.where('seq', desc ? '<' : '>', (eb) =>
-        eb.selectFrom('messages').select('seq').where('id', '=', after),
+        eb.selectFrom('messages').select('seq').where('id', '=', after).where('organization_id', '=', org),
       );
     }
     if (query.before !== undefined) {
       const before = query.before;
       q = q.where('seq', desc ? '>' : '<', (eb) =>
-        eb.selectFrom('messages').select('seq').where('id', '=', before),
+        eb.selectFrom('messages').select('seq').where('id', '=', before).where('organization_id', '=', org),
       );
     }
     // With only `before`, the page is the messages right before it (read backwards, then put back

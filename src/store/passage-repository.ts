@@ -126,7 +126,7 @@ export class PassageRepository {
       const pattern = `%${query.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       q = q.where(sql<boolean>`lower(passages.text) LIKE ${pattern} ESCAPE '\\'`);
     }
-    const rows = await pageRows(q, 'passages', query);
+    const rows = await pageRows(q, 'passages', query, org);
     return rows.map(fromRow);
   }
 

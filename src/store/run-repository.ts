@@ -116,7 +116,7 @@ export class RunRepository {
     if (query.agentId !== undefined) q = q.where('agent_id', '=', query.agentId);
     if (query.conversationId !== undefined) q = q.where('conversation_id', '=', query.conversationId);
     if (query.statuses && query.statuses.length > 0) q = q.where('status', 'in', query.statuses);
-    return (await pageRows(q, 'runs', query)).map(fromRow);
+    return (await pageRows(q, 'runs', query, org)).map(fromRow);
   }
 
   /** Moves a run to `status` unless it already ended; returns whether it changed. */
@@ -198,7 +198,7 @@ export class RunRepository {
     }
     if (query.startDate !== undefined) q = q.where('created_at', '>=', query.startDate);
     if (query.endDate !== undefined) q = q.where('created_at', '<=', query.endDate);
-    return pageRows(q, 'steps', query);
+    return pageRows(q, 'steps', query, org);
   }
 
   async getStep(org: string, id: string): Promise<StepRecord | undefined> {

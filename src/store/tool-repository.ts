@@ -69,7 +69,7 @@ export class ToolRepository {
   }
 
   async list(org: string, query: ToolListQuery): Promise<ToolRecord[]> {
-    return (await pageRows(this.filtered(org, query), 'tools', query)).map(fromRow);
+    return (await pageRows(this.filtered(org, query), 'tools', query, org)).map(fromRow);
   }
 
   async count(org: string, filter: ToolFilter): Promise<number> {
