@@ -5,7 +5,7 @@
 import { LettaError } from '../errors.js';
 import { isId, newId } from '../ids.js';
 import { compileMemory, compileSystemPrompt, memoryFingerprint } from '../runtime/memory.js';
-import { countTokens } from '../runtime/tokens.js';
+import { countTokensAsync } from '../runtime/tokens.js';
 import type {
   AgentRecord,
   BlockRecord,
@@ -44,7 +44,7 @@ export class ConversationService {
       created_at: now,
       updated_at: now,
     };
-    const system = systemMessage(ctx, agent, conv, blocks, 0, now);
+    const system = await systemMessage(ctx, agent, conv, blocks, 0, now);
     conv.in_context_message_ids = [system.id];
     await tx.conversations.insert(conv);
     await tx.messages.insertMany([system]);
@@ -125,7 +125,7 @@ export class ConversationService {
 }
 
 /** A freshly compiled system message for a conversation. */
-export function systemMessage(
+export async function systemMessage(
   ctx: RequestContext,
   agent: AgentRecord,
   conv: ConversationRecord,
@@ -133,7 +133,7 @@ export function systemMessage(
   recallCount: number,
   now: string,
   archival: { count: number; tags: string[] } = { count: 0, tags: [] },
-): NewMessage {
+): Promise<NewMessage> {
   const content = compileSystemText(agent, conv, blocks, recallCount, new Date(now), archival);
   return {
     id: newId('message'),
@@ -150,7 +150,7 @@ export function systemMessage(
     run_id: null,
     step_id: null,
     otid: null,
-    tokens: countTokens(content),
+    tokens: await countTokensAsync(content),
     metadata: {},
     created_at: now,
   };
