@@ -139,6 +139,21 @@ async function measure(name, attack) {
 
 const agent = (await mallory('POST', '/v1/agents/', { name: 'm', model: 'openai/gpt-4o-mini' })).json;
 await mallory('POST', '/agents', { name: 'mt', model: 'gpt-4o-mini' });
+// Routes compile their validators on first use: one benign request to each first.
+const warm = (await mallory('POST', '/v1/agents/', { name: 'warm', model: 'openai/gpt-4o-mini' })).json;
+for (const [m, p, b] of [
+  ['POST', '/agents/mt/messages', { message: 'hi' }],
+  ['POST', `/v1/agents/${agent.id}/messages`, { messages: [{ role: 'user', content: 'hi' }] }],
+  ['POST', '/agents', { name: 'warm-t', persona: 'p', model: 'gpt-4o-mini' }],
+  ['POST', `/v1/agents/${warm.id}/archival-memory`, { text: 'warm' }],
+  ['GET', `/v1/agents/${warm.id}/archival-memory/search?query=warm`],
+  ['GET', `/v1/agents/${warm.id}/archival-memory?search=warm`],
+  ['POST', '/v1/blocks/', { label: 'warm', value: 'v' }],
+  ['POST', `/v1/conversations/?agent_id=${warm.id}`, {}],
+  ['GET', '/v1/agents/?limit=1&include=agent.blocks'],
+]) {
+  await mallory(m, p, b);
+}
 console.log(`# ${DIALECT}, ${DIR}`);
 await measure('tutorial send, 100,000 spaces', () => mallory('POST', '/agents/mt/messages', { message: ' '.repeat(100_000) }));
 await measure('v1 send, 200,000 spaces', () =>
