@@ -5,8 +5,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { LettaError } from './errors.js';
-import { type OutboundAllow, parseOutboundAllow } from './net/address-policy.js';
 import { parseLimits, type RequestLimits } from './limits.js';
+import { type OutboundAllow, parseOutboundAllow } from './net/address-policy.js';
 import { DEFAULT_HNSW, type HnswSettings } from './store/passage-index.js';
 
 export interface RateLimitConfig {
