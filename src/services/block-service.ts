@@ -28,9 +28,11 @@ export class BlockService {
   ) {}
 
   /** LIMIT_EXCEEDED when a block's value or limit is over LETTA_MAX_BLOCK_CHARS. */
-  private checkSize(value: string, limit: number): void {
-    overLimit('block value', value.length, this.limits.blockChars, 'LETTA_MAX_BLOCK_CHARS', 'characters');
-    overLimit('block limit', limit, this.limits.blockChars, 'LETTA_MAX_BLOCK_CHARS', 'characters');
+  private checkSize(value: string | undefined, limit: number | undefined): void {
+    const max = this.limits.blockChars;
+    if (value !== undefined)
+      overLimit('block value', value.length, max, 'LETTA_MAX_BLOCK_CHARS', 'characters');
+    if (limit !== undefined) overLimit('block limit', limit, max, 'LETTA_MAX_BLOCK_CHARS', 'characters');
   }
 
   /** LIMIT_EXCEEDED when an agent's blocks together would be over LETTA_MAX_AGENT_BLOCK_CHARS. */
@@ -116,7 +118,8 @@ export class BlockService {
     }
     const value = patch.value ?? block.value;
     const limit = patch.limit ?? block.limit;
-    if (patch.value !== undefined || patch.limit !== undefined) this.checkSize(value, limit);
+    // Only what the patch sets (a block stored before the bound keeps its larger limit).
+    this.checkSize(patch.value ?? undefined, patch.limit ?? undefined);
     if (value.length > limit) {
       throw new LettaError(
         'VALIDATION_ERROR',
