@@ -30,7 +30,9 @@ const ModelConfig = Type.Optional(
       handle: NullableStr(300),
       model: Type.Optional(Str(300)),
       model_endpoint_type: Type.Optional(Str(100)),
-      context_window: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+      context_window: Type.Optional(
+        Type.Union([Type.Integer({ minimum: 1, maximum: MAX_CONTEXT_WINDOW }), Type.Null()]),
+      ),
     }),
     Type.Null(),
   ]),
