@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { LettaError } from './errors.js';
+import { parseLimits, type RequestLimits } from './limits.js';
 import { type OutboundAllow, parseOutboundAllow } from './net/address-policy.js';
 import { DEFAULT_HNSW, type HnswSettings } from './store/passage-index.js';
 
@@ -69,6 +70,8 @@ export interface ServerConfig {
   outboundAllow: OutboundAllow;
   /** Extra `Host` names served without --auth (`--allowed-hosts`, LETTA_ALLOWED_HOSTS; `*`: any). */
   allowedHosts: string[];
+  /** What one request may make the server do (src/limits.ts; README, "Limits"). */
+  limits: RequestLimits;
 }
 
 /** The flags `letta server` accepts (commander's parsed options). */
@@ -136,6 +139,7 @@ export function resolveConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = proce
     hnsw: parseHnsw(env),
     outboundAllow: parseOutboundAllow(flags.outboundAllow ?? env.LETTA_OUTBOUND_ALLOW),
     allowedHosts: parseAllowedHosts(flags.allowedHosts ?? env.LETTA_ALLOWED_HOSTS),
+    limits: parseLimits(env),
   };
 }
 

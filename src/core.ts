@@ -103,7 +103,7 @@ export async function createCore(
     const store = new Store(database.db, database.dialect, newIndexState(config.hnsw));
     await store.organizations.ensureDefault();
     const providers = createProviderRegistry(options.env ?? process.env);
-    const blocks = new BlockService(store);
+    const blocks = new BlockService(store, config.limits);
     const tools = new ToolService(store);
     const conversations = new ConversationService(store);
     const agents = new AgentService(store, blocks, tools, conversations, {
@@ -114,7 +114,7 @@ export async function createCore(
     const instanceId = `letta-${randomUUID()}`;
     const gate = new ConversationGate(store, config.runLeaseMs);
     const channels = new RunChannels();
-    const archival = new ArchivalService(store, providers, log);
+    const archival = new ArchivalService(store, providers, log, config.limits);
     const outbound = new OutboundClient(new OutboundPolicy(config.outboundAllow));
     const callbacks = new CallbackService(store, outbound, log);
     const messages = new MessageService({

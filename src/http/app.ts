@@ -14,12 +14,14 @@ import { LettaError } from '../errors.js';
 import { installAuth } from './auth.js';
 import { installCoercion } from './coerce.js';
 import { clientErrorHandler, installErrorHandlers, sendError } from './error-handler.js';
+import { depthOver } from './json-depth.js';
 import { lazySchemaController } from './lazy-compilers.js';
 import { installLocalGuard } from './local-guard.js';
 import { installNulGuard } from './nul-guard.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRateLimit } from './rate-limit.js';
 import { installRequestHooks, markPublicPrefixes, requestIdFor } from './request-hooks.js';
+import { installResponseBudget } from './response-budget.js';
 import { type RouteModule, registerRoutes } from './route.js';
 import { ROUTE_MODULES } from './routes/index.js';
 
@@ -73,8 +75,9 @@ export async function buildApp(core: Core, options: BuildAppOptions = {}): Promi
   }
   installCoercion(app);
   installNulGuard(app);
+  installResponseBudget(app, config.limits.responseBytes);
   markPublicPrefixes(app, ['/docs', '/openapi.json', '/health', '/v1/health']);
-  installJsonParser(app);
+  installJsonParser(app, config.limits.jsonDepth);
   if (config.cors !== false) {
     await app.register(cors, {
       origin: config.cors === true ? true : config.cors,
@@ -101,14 +104,26 @@ export async function buildApp(core: Core, options: BuildAppOptions = {}): Promi
  * is no body where none is required: on routes whose body is optional (the tutorial's bodyless
  * POSTs) and on routes that take none (Letta's Python SDK sends `Content-Type: application/json`
  * with an empty body on every DELETE).
+ * A body nested deeper than LETTA_MAX_JSON_DEPTH is refused before it is parsed (422
+ * LIMIT_EXCEEDED).
  */
-function installJsonParser(app: FastifyInstance): void {
+function installJsonParser(app: FastifyInstance, maxDepth: number): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const { config, schema } = request.routeOptions;
     if (body.length === 0 && (config.optionalBody || schema?.body === undefined)) {
       done(null, undefined);
+      return;
+    }
+    const depth = depthOver(body as string, maxDepth);
+    if (depth > 0) {
+      done(
+        new LettaError(
+          'LIMIT_EXCEEDED',
+          `JSON body nested more than ${maxDepth} levels deep (LETTA_MAX_JSON_DEPTH)`,
+        ),
+      );
       return;
     }
     parse(request, body as string, done);

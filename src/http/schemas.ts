@@ -38,6 +38,11 @@ export const Tags = Type.Array(Type.String({ maxLength: 200 }), { maxItems: 100 
 
 export const DEFAULT_LIMIT = 50;
 
+/** The largest integer PostgreSQL's `integer` stores: the top of every integer a client sends. */
+export const INT32_MAX = 2_147_483_647;
+/** The largest `context_window_limit` (tokens) accepted, on both APIs. */
+export const MAX_CONTEXT_WINDOW = 10_000_000;
+
 /** `limit` query parameter: 1–1000, default 50 (filled in by validation). */
 export const Limit = Type.Optional(
   Type.Integer({

@@ -34,7 +34,7 @@ import type { ChatRequest, ChatResult, ResolvedModel, ToolDefinition } from './l
 import { memoryFingerprint } from './memory.js';
 import type { RunChannel } from './run-channel.js';
 import { emptyUsage, type StopReason, type Usage } from './stop-reasons.js';
-import { countTokens, tokenizerLoaded } from './tokens.js';
+import { countTokens, countTokensAsync, tokenizerLoaded } from './tokens.js';
 import { TERMINAL_TOOLS } from './tools/builtin-tools.js';
 import { type ArchivalTools, executeTool } from './tools/execute-tool.js';
 
@@ -113,15 +113,18 @@ export class AgentLoop {
     ]);
     const now = nowIso();
     const base = blank(ctx, agent, input.conversationId, run, now);
-    const userMessages: NewMessage[] = input.input.map((m) => ({
-      ...base,
-      id: newId('message'),
-      role: 'user',
-      content: m.content,
-      name: m.name ?? null,
-      otid: m.otid ?? null,
-      tokens: countTokens(m.content),
-    }));
+    const userMessages: NewMessage[] = [];
+    for (const m of input.input) {
+      userMessages.push({
+        ...base,
+        id: newId('message'),
+        role: 'user',
+        content: m.content,
+        name: m.name ?? null,
+        otid: m.otid ?? null,
+        tokens: await countTokensAsync(m.content),
+      });
+    }
     return { blocks, tools, userMessages };
   }
 
@@ -217,7 +220,7 @@ export class AgentLoop {
           return { stopReason: 'llm_api_error', messages: turn, usage, error };
         }
       }
-      const stepUsage = usageOf(result, context, toolTokens);
+      const stepUsage = await usageOf(result, context, toolTokens);
       usage.prompt_tokens += stepUsage.prompt;
       usage.completion_tokens += stepUsage.completion;
       usage.total_tokens += stepUsage.prompt + stepUsage.completion;
@@ -237,7 +240,7 @@ export class AgentLoop {
         content: result.content,
         reasoning: result.reasoning,
         tool_calls: toolCalls.length > 0 ? toolCalls : null,
-        tokens: countTokens((result.content ?? '') + JSON.stringify(toolCalls)),
+        tokens: await countTokensAsync((result.content ?? '') + JSON.stringify(toolCalls)),
       };
       const stepMessages: NewMessage[] = [assistant];
       let memoryChanged = false;
@@ -269,7 +272,7 @@ export class AgentLoop {
           tool_call_id: call.id,
           name: call.name,
           status: outcome.status,
-          tokens: countTokens(outcome.content),
+          tokens: await countTokensAsync(outcome.content),
         });
       }
 
@@ -405,7 +408,7 @@ export class AgentLoop {
     if (!force && fingerprint === conv.memory_fingerprint) return context;
     const recall = await tx.messages.count(ctx.org, { conversationId: conv.id });
     const content = compileSystemText(agent, conv, blocks, recall, new Date(), { count: 0, tags: [] });
-    const tokens = countTokens(content);
+    const tokens = await countTokensAsync(content);
     await tx.messages.updateContent(ctx.org, system.id, content, tokens);
     await tx.conversations.setFingerprint(ctx.org, conv.id, fingerprint);
     conv.memory_fingerprint = fingerprint;
@@ -432,12 +435,13 @@ export class AgentLoop {
     }
     const at = nowIso();
     const content = summaryText(plan.evicted.length, summary);
+    const tokens = await countTokensAsync(content);
     const message: NewMessage = {
       ...blank(input.ctx, input.agent, input.conversation.id, input.run, at),
       id: newId('message'),
       role: 'user',
       content,
-      tokens: countTokens(content),
+      tokens,
       metadata: { kind: 'summary', stats: { evicted: plan.evicted.length, kept: plan.kept.length } },
     };
     const next = [system, { ...message, seq: 0 } as MessageRecord, ...plan.kept];
@@ -519,15 +523,18 @@ function toolDefinitionTokens(defs: ToolDefinition[]): number {
   return n;
 }
 
-function usageOf(
+async function usageOf(
   result: ChatResult,
   context: MessageRecord[],
   toolTokens: number,
-): { prompt: number; completion: number } {
+): Promise<{ prompt: number; completion: number }> {
   if (result.usage.totalTokens > 0)
     return { prompt: result.usage.promptTokens, completion: result.usage.completionTokens };
   const prompt = context.reduce((n, m) => n + m.tokens, 0) + toolTokens;
-  return { prompt, completion: countTokens((result.content ?? '') + JSON.stringify(result.toolCalls)) };
+  return {
+    prompt,
+    completion: await countTokensAsync((result.content ?? '') + JSON.stringify(result.toolCalls)),
+  };
 }
 
 function blank(

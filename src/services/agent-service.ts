@@ -131,6 +131,7 @@ export class AgentService {
         await tx.blocks.attach(ctx.org, agent.id, id);
         blocks.push(block);
       }
+      this.blocks.checkAgentTotal(blocks.reduce((n, b) => n + b.value.length, 0));
       const tools = await this.tools.resolveForAgent(tx, ctx, toolNames, input.tool_ids ?? []);
       await tx.tools.attach(
         ctx.org,

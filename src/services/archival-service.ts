@@ -9,8 +9,10 @@
  * searching with a model of another dimension is EMBEDDING_DIMENSION_MISMATCH until
  * {@link ArchivalService.reembed} re-embeds the archive with the agent's current model.
  */
+
 import { LettaError } from '../errors.js';
 import { newId } from '../ids.js';
+import { DEFAULT_LIMITS, overLimit, type RequestLimits } from '../limits.js';
 import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../runtime/llm/index.js';
 import type { ArchivalTools, ToolEnv } from '../runtime/tools/execute-tool.js';
@@ -80,6 +82,7 @@ export class ArchivalService {
     private readonly store: Store,
     private readonly providers: ProviderRegistry,
     private readonly log: Logger,
+    private readonly limits: RequestLimits = DEFAULT_LIMITS,
   ) {
     this.tools = {
       insert: (env, content, tags) => this.toolInsert(env, content, tags),
@@ -120,7 +123,7 @@ export class ArchivalService {
 
   /** Stores a passage (embedded when the agent has an embedding model); returns it as a one-element list. */
   async insert(ctx: RequestContext, agent: AgentRecord, input: InsertPassageInput): Promise<PassageRecord[]> {
-    checkInput(input);
+    this.checkInput(input);
     const archive = await this.archive(ctx, agent, true);
     return this.insertPassages(ctx, archive, agent.embedding, [input]);
   }
@@ -137,7 +140,7 @@ export class ArchivalService {
     inputs: InsertPassageInput[],
   ): Promise<PassageRecord[]> {
     if (inputs.length === 0) return [];
-    inputs.forEach(checkInput);
+    for (const input of inputs) this.checkInput(input);
     const createdAt = inputs.map((i) =>
       i.created_at === undefined ? nowIso() : isoDate(i.created_at, 'created_at'),
     );
@@ -172,12 +175,34 @@ export class ArchivalService {
     return passages.map(({ vector: _v, ...record }) => record);
   }
 
+  private checkInput(input: InsertPassageInput): void {
+    if (input.text.trim() === '') throw new LettaError('VALIDATION_ERROR', 'text must not be empty');
+    overLimit(
+      'passage text',
+      input.text.length,
+      this.limits.passageChars,
+      'LETTA_MAX_PASSAGE_CHARS',
+      'characters',
+    );
+  }
+
+  /** LIMIT_EXCEEDED for a search query that is too long, has too many words or too long a word. */
+  private checkQuery(query: string): void {
+    const l = this.limits;
+    overLimit('search query', query.length, l.searchChars, 'LETTA_MAX_SEARCH_CHARS', 'characters');
+    const words = query.match(/[\p{L}\p{N}]+/gu) ?? [];
+    overLimit('search query', words.length, l.searchTerms, 'LETTA_MAX_SEARCH_TERMS', 'words');
+    const longest = words.reduce((n, w) => Math.max(n, w.length), 0);
+    overLimit('a search word', longest, l.searchTermChars, 'LETTA_MAX_SEARCH_TERM_CHARS', 'characters');
+  }
+
   async search(
     ctx: RequestContext,
     agent: AgentRecord,
     query: string,
     options: ArchivalSearchOptions = {},
   ): Promise<ArchivalSearchResult> {
+    this.checkQuery(query);
     const topK = Math.min(Math.max(Math.trunc(options.top_k ?? DEFAULT_TOP_K), 1), MAX_TOP_K);
     const filter: PassageFilter = {
       tags: options.tags && options.tags.length > 0 ? options.tags : undefined,
@@ -252,6 +277,14 @@ export class ArchivalService {
 
   /** The passages of every archive linked to the agent. */
   async list(ctx: RequestContext, agent: AgentRecord, query: PassageListQuery): Promise<PassageRecord[]> {
+    if (query.search !== undefined)
+      overLimit(
+        'search',
+        query.search.length,
+        this.limits.searchTermChars,
+        'LETTA_MAX_SEARCH_TERM_CHARS',
+        'characters',
+      );
     return this.store.passages.list(ctx.org, await this.archiveIds(ctx, agent), query);
   }
 
@@ -456,10 +489,6 @@ export function fuse(vector: ScoredId[], keyword: ScoredId[], k = RRF_K): Fused[
       b.score - a.score ||
       (a.vectorRank ?? Number.MAX_SAFE_INTEGER) - (b.vectorRank ?? Number.MAX_SAFE_INTEGER),
   );
-}
-
-function checkInput(input: InsertPassageInput): void {
-  if (input.text.trim() === '') throw new LettaError('VALIDATION_ERROR', 'text must not be empty');
 }
 
 function isoDate(value: string, field: string): string {

@@ -1,6 +1,7 @@
 /** Memory blocks as resources: create, read, update, attach to and detach from agents. */
 import { LettaError } from '../errors.js';
 import { newId } from '../ids.js';
+import { DEFAULT_LIMITS, overLimit, type RequestLimits } from '../limits.js';
 import type { BlockListQuery, BlockPatch } from '../store/block-repository.js';
 import { type BlockRecord, type JsonObject, nowIso } from '../store/records.js';
 import type { Store } from '../store/store.js';
@@ -21,7 +22,29 @@ export interface NewBlockInput {
 }
 
 export class BlockService {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    readonly limits: Pick<RequestLimits, 'blockChars' | 'agentBlockChars'> = DEFAULT_LIMITS,
+  ) {}
+
+  /** LIMIT_EXCEEDED when a block's value or limit is over LETTA_MAX_BLOCK_CHARS. */
+  private checkSize(value: string | undefined, limit: number | undefined): void {
+    const max = this.limits.blockChars;
+    if (value !== undefined)
+      overLimit('block value', value.length, max, 'LETTA_MAX_BLOCK_CHARS', 'characters');
+    if (limit !== undefined) overLimit('block limit', limit, max, 'LETTA_MAX_BLOCK_CHARS', 'characters');
+  }
+
+  /** LIMIT_EXCEEDED when an agent's blocks together would be over LETTA_MAX_AGENT_BLOCK_CHARS. */
+  checkAgentTotal(total: number): void {
+    overLimit(
+      "the agent's blocks together",
+      total,
+      this.limits.agentBlockChars,
+      'LETTA_MAX_AGENT_BLOCK_CHARS',
+      'characters',
+    );
+  }
 
   /** A new block record (not yet stored), validated. */
   build(ctx: RequestContext, input: NewBlockInput, now = nowIso()): BlockRecord {
@@ -31,7 +54,9 @@ export class BlockService {
         `block label '${input.label}' is invalid: use letters, digits, _ and -`,
       );
     }
-    const limit = input.limit ?? Math.max(DEFAULT_BLOCK_LIMIT, input.value.length);
+    const limit =
+      input.limit ?? Math.min(Math.max(DEFAULT_BLOCK_LIMIT, input.value.length), this.limits.blockChars);
+    this.checkSize(input.value, limit);
     if (input.value.length > limit) {
       throw new LettaError(
         'VALIDATION_ERROR',
@@ -93,11 +118,17 @@ export class BlockService {
     }
     const value = patch.value ?? block.value;
     const limit = patch.limit ?? block.limit;
+    // Only what the patch sets (a block stored before the bound keeps its larger limit).
+    this.checkSize(patch.value ?? undefined, patch.limit ?? undefined);
     if (value.length > limit) {
       throw new LettaError(
         'VALIDATION_ERROR',
         `block value (${value.length} chars) exceeds its limit of ${limit}`,
       );
+    }
+    if (value.length > block.value.length) {
+      const largest = await this.store.blocks.largestAgentTotal(ctx.org, id);
+      if (largest > 0) this.checkAgentTotal(largest + value.length - block.value.length);
     }
     await this.store.blocks.update(ctx.org, id, patch, nowIso());
     return this.get(ctx, id);
@@ -114,6 +145,8 @@ export class BlockService {
     if (existing.some((b) => b.label === block.label && b.id !== block.id)) {
       throw new LettaError('BLOCK_LABEL_TAKEN', `Agent already has a block labelled '${block.label}'`);
     }
+    if (!existing.some((b) => b.id === block.id))
+      this.checkAgentTotal(existing.reduce((n, b) => n + b.value.length, block.value.length));
     await this.store.blocks.attach(ctx.org, agentId, blockId);
   }
 

@@ -85,6 +85,30 @@ export class BlockRepository {
     return rows.map((r) => r.agent_id);
   }
 
+  /**
+   * The largest total length of block values (characters) among the agents this block is attached
+   * to: what an edit of the block adds to (0 when it is attached to none).
+   */
+  async largestAgentTotal(org: string, blockId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('agents_blocks as ab')
+      .innerJoin('blocks as b', 'b.id', 'ab.block_id')
+      .select(({ fn }) => fn.sum<number | string | null>(fn('length', ['b.value'])).as('total'))
+      .where('ab.organization_id', '=', org)
+      .where('ab.agent_id', 'in', (eb) =>
+        eb
+          .selectFrom('agents_blocks')
+          .select('agent_id')
+          .where('organization_id', '=', org)
+          .where('block_id', '=', blockId),
+      )
+      .groupBy('ab.agent_id')
+      .orderBy('total', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return Number(row?.total ?? 0);
+  }
+
   /** Links the block to the agent (a no-op unless both belong to `org`). */
   async attach(org: string, agentId: string, blockId: string): Promise<void> {
     const owned = await this.db

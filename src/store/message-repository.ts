@@ -148,7 +148,9 @@ export class MessageRepository {
       .toLowerCase()
       .split(/\s+/)
       .filter((t) => t.length > 0)
-      .slice(0, 8);
+      .slice(0, 8)
+      // LIKE '%…%' costs the history's length times the term's: terms are cut to 100 characters.
+      .map((t) => t.slice(0, 100));
     if (terms.length > 0) {
       q = q.where((eb) =>
         eb.or(terms.map((t) => eb(eb.fn('lower', ['content']), 'like', `%${t.replace(/[%_\\]/g, '')}%`))),

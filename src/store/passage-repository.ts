@@ -123,8 +123,12 @@ export class PassageRepository {
       .where('organization_id', '=', org)
       .where('archive_id', 'in', archiveIds);
     if (query.search) {
-      const pattern = `%${query.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      q = q.where(sql<boolean>`lower(passages.text) LIKE ${pattern} ESCAPE '\\'`);
+      // A plain substring search (instr/strpos compare whole needles with memcmp or a skip
+      // table; LIKE '%…%' stepped character by character: a 100-character needle over 3 MB of
+      // passages took 3.9 s on SQLite, on the event loop).
+      const needle = query.search.toLowerCase();
+      const find = this.dialect === 'postgres' ? sql.raw('strpos') : sql.raw('instr');
+      q = q.where(sql<boolean>`${find}(lower(passages.text), ${needle}) > 0`);
     }
     const rows = await pageRows(q, 'passages', query, org);
     return rows.map(fromRow);

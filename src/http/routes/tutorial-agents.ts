@@ -15,6 +15,7 @@ import {
 } from '../../services/block-service.js';
 import type { RequestContext } from '../../services/context.js';
 import type { AgentRecord, JsonObject } from '../../store/records.js';
+import { mapWithinBudget } from '../response-budget.js';
 import { defineRoute, type Route } from '../route.js';
 import { DEFAULT_LIMIT, Limit, Metadata, NullableText, Tags } from '../schemas.js';
 import { AgentView, agentView } from './tutorial-views.js';
@@ -116,7 +117,7 @@ export function tutorialAgentRoutes(core: Core): Route[] {
           after = agent.id;
         }
         const agents = await core.agents.list(ctx, { limit: query.limit ?? DEFAULT_LIMIT, after });
-        return Promise.all(agents.map((a) => details(ctx, a)));
+        return mapWithinBudget(agents, (a) => details(ctx, a), core.config.limits.responseBytes);
       },
     }),
     defineRoute({

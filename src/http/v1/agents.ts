@@ -4,8 +4,9 @@ import type { Core } from '../../core.js';
 import type { CreateAgentInput } from '../../services/agent-service.js';
 import type { AgentPatch } from '../../store/agent-repository.js';
 import type { Json, JsonObject } from '../../store/records.js';
+import { mapWithinBudget } from '../response-budget.js';
 import { defineRoute, type Route } from '../route.js';
-import { Id, Metadata, Tags } from '../schemas.js';
+import { Id, INT32_MAX, MAX_CONTEXT_WINDOW, Metadata, Tags } from '../schemas.js';
 import { AgentIdParams, Cursor, Order, V1Limit } from './params.js';
 import { AgentInclude, AgentStateSchema, AnyObject, loadAgentState } from './views.js';
 
@@ -16,7 +17,7 @@ const Obj = Type.Optional(Type.Union([Metadata, Type.Null()]));
 const MemoryBlock = Type.Object({
   label: Str(50),
   value: Str(1_000_000),
-  limit: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+  limit: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: INT32_MAX }), Type.Null()])),
   description: NullableStr(10_000),
   read_only: Type.Optional(Type.Boolean()),
   metadata: Obj,
@@ -29,7 +30,9 @@ const ModelConfig = Type.Optional(
       handle: NullableStr(300),
       model: Type.Optional(Str(300)),
       model_endpoint_type: Type.Optional(Str(100)),
-      context_window: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+      context_window: Type.Optional(
+        Type.Union([Type.Integer({ minimum: 1, maximum: MAX_CONTEXT_WINDOW }), Type.Null()]),
+      ),
     }),
     Type.Null(),
   ]),
@@ -53,7 +56,9 @@ const AgentFields = {
       Type.Null(),
     ]),
   ),
-  context_window_limit: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+  context_window_limit: Type.Optional(
+    Type.Union([Type.Integer({ minimum: 1, maximum: MAX_CONTEXT_WINDOW }), Type.Null()]),
+  ),
   tags: Type.Optional(Type.Union([Tags, Type.Null()])),
   metadata: Obj,
   model_settings: Obj,
@@ -194,7 +199,11 @@ export function v1AgentRoutes(core: Core): Route[] {
           before: q.before,
           order,
         });
-        return Promise.all(agents.map((a) => loadAgentState(core, req, a, q.include)));
+        return mapWithinBudget(
+          agents,
+          (a) => loadAgentState(core, req, a, q.include),
+          core.config.limits.responseBytes,
+        );
       },
     }),
     defineRoute({

@@ -10,6 +10,7 @@ import type { Core } from '../../core.js';
 import type { InsertPassageInput } from '../../services/archival-service.js';
 import type { ArchiveRecord } from '../../store/archive-repository.js';
 import type { JsonObject } from '../../store/records.js';
+import { mapWithinBudget } from '../response-budget.js';
 import { defineRoute, type Route } from '../route.js';
 import { Id } from '../schemas.js';
 import { CreatePassage, embeddingConfigOf, PassageSchema, passageView } from './archival-memory.js';
@@ -269,7 +270,11 @@ export function v1ArchiveRoutes(core: Core): Route[] {
           order: query.order ?? 'desc',
         });
         const agents = await Promise.all(ids.map((id) => core.agents.get(req.ctx, id)));
-        return Promise.all(agents.map((a) => loadAgentState(core, req, a, query.include)));
+        return mapWithinBudget(
+          agents,
+          (a) => loadAgentState(core, req, a, query.include),
+          core.config.limits.responseBytes,
+        );
       },
     }),
     ...(['attach', 'detach'] as const).map((op) =>

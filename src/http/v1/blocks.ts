@@ -6,8 +6,9 @@ import { type Static, Type } from 'typebox';
 import type { Core } from '../../core.js';
 import type { BlockPatch } from '../../store/block-repository.js';
 import type { JsonObject } from '../../store/records.js';
+import { mapWithinBudget } from '../response-budget.js';
 import { defineRoute, type Route } from '../route.js';
-import { Id, Metadata, Tags } from '../schemas.js';
+import { Id, INT32_MAX, Metadata, Tags } from '../schemas.js';
 import { pageOf } from './page.js';
 import { AgentIdParams, Cursor, Order, V1Limit } from './params.js';
 import { AgentInclude, AgentStateSchema, BlockSchema, blockView, loadAgentState } from './views.js';
@@ -17,7 +18,7 @@ const NullableStr = (max: number) =>
 
 const BlockFields = {
   value: Type.Optional(Type.String({ maxLength: 1_000_000 })),
-  limit: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+  limit: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: INT32_MAX }), Type.Null()])),
   label: Type.Optional(Type.String({ maxLength: 50 })),
   description: NullableStr(10_000),
   read_only: Type.Optional(Type.Boolean()),
@@ -236,7 +237,11 @@ export function v1BlockRoutes(core: Core): Route[] {
         // An unknown cursor yields an empty page (ends SDK auto-pagination).
         const page =
           req.query.after && start === 0 ? [] : agents.slice(start, start + (req.query.limit ?? 50));
-        return Promise.all(page.map((a) => loadAgentState(core, req, a, req.query.include)));
+        return mapWithinBudget(
+          page,
+          (a) => loadAgentState(core, req, a, req.query.include),
+          core.config.limits.responseBytes,
+        );
       },
     }),
   ];

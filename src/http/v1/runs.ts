@@ -11,7 +11,7 @@ import type { RunRecord, RunStatus } from '../../store/records.js';
 import { ACTIVE_STATUSES } from '../../store/run-repository.js';
 import { defineRoute, type Route } from '../route.js';
 import { RunView, runView } from '../routes/run-view.js';
-import { Id } from '../schemas.js';
+import { Id, INT32_MAX } from '../schemas.js';
 import {
   liveRunSse,
   type SseOptions,
@@ -31,10 +31,11 @@ const ACTIVE_RUNS_LIMIT = 1000;
 const STATUSES = ['created', 'running', 'completed', 'failed', 'cancelled'];
 
 export const ResumeBody = Type.Object({
-  starting_after: Type.Optional(Type.Integer({ minimum: 0 })),
+  starting_after: Type.Optional(Type.Integer({ minimum: 0, maximum: INT32_MAX })),
   include_pings: Type.Optional(Type.Boolean()),
-  poll_interval: Type.Optional(Type.Number()),
-  batch_size: Type.Optional(Type.Integer()),
+  // Accepted for Letta's clients and unused: bounded all the same.
+  poll_interval: Type.Optional(Type.Number({ minimum: 0, maximum: 3600 })),
+  batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
 });
 
 async function getRun(core: Core, org: string, id: string): Promise<RunRecord> {
