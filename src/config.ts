@@ -34,6 +34,8 @@ export interface ServerConfig {
   serverPassword: string | undefined;
   rateLimit: RateLimitConfig | undefined;
   bodyLimit: number;
+  /** Largest agent file `POST /v1/agents/import` takes (LETTA_AGENT_FILE_LIMIT, default 50mb). */
+  agentFileLimit: number;
   sslCert: string | undefined;
   sslKey: string | undefined;
   logLevel: string;
@@ -114,6 +116,7 @@ export function resolveConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = proce
     serverPassword: env.LETTA_SERVER_PASSWORD || undefined,
     rateLimit: parseRateLimit(flags.rateLimit ?? env.LETTA_RATE_LIMIT),
     bodyLimit: parseSize(flags.bodyLimit ?? env.LETTA_BODY_LIMIT ?? '1mb'),
+    agentFileLimit: parseSize(env.LETTA_AGENT_FILE_LIMIT ?? '50mb'),
     sslCert: flags.sslCert ?? env.LETTA_SSL_CERT,
     sslKey: flags.sslKey ?? env.LETTA_SSL_KEY,
     logLevel: flags.logLevel ?? env.LETTA_LOG_LEVEL ?? 'info',

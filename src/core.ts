@@ -11,6 +11,7 @@ import { ConversationGate } from './runtime/conversation-gate.js';
 import { createProviderRegistry, type ProviderRegistry } from './runtime/llm/index.js';
 import { RunChannels } from './runtime/run-channel.js';
 import { warmTokenizer } from './runtime/tokens.js';
+import { AgentFileService } from './services/agent-files/index.js';
 import { AgentService } from './services/agent-service.js';
 import { ApiKeyService } from './services/api-key-service.js';
 import { ArchivalService } from './services/archival-service.js';
@@ -32,6 +33,7 @@ export interface Core {
   store: Store;
   providers: ProviderRegistry;
   agents: AgentService;
+  agentFiles: AgentFileService;
   blocks: BlockService;
   tools: ToolService;
   conversations: ConversationService;
@@ -111,6 +113,19 @@ export async function createCore(
       defaultEmbeddingHandle: config.defaultEmbeddingHandle,
       normalizeModel: (model) => normalizeModel(providers, model),
     });
+    const agentFiles = new AgentFileService({
+      store,
+      blocks,
+      tools,
+      conversations,
+      providers,
+      defaults: {
+        defaultLlmHandle: config.defaultLlmHandle,
+        defaultEmbeddingHandle: config.defaultEmbeddingHandle,
+        normalizeModel: (model) => normalizeModel(providers, model),
+      },
+      getAgent: (ctx, idOrName) => agents.get(ctx, idOrName),
+    });
     const instanceId = `letta-${randomUUID()}`;
     const gate = new ConversationGate(store, config.runLeaseMs);
     const channels = new RunChannels();
@@ -155,6 +170,7 @@ export async function createCore(
       store,
       providers,
       agents,
+      agentFiles,
       blocks,
       tools,
       conversations,

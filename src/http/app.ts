@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import cors from '@fastify/cors';
+import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { ServerConfig } from '../config.js';
 import type { Core } from '../core.js';
@@ -95,7 +96,21 @@ export async function buildApp(core: Core, options: BuildAppOptions = {}): Promi
   await registerRateLimit(app, core);
   installAuth(app, core);
   await registerOpenApi(app, core);
-  for (const module of [...ROUTE_MODULES, ...(options.routes ?? [])]) registerRoutes(app, module(core));
+  const routes = [...ROUTE_MODULES, ...(options.routes ?? [])].flatMap((module) => module(core));
+  registerRoutes(
+    app,
+    routes.filter((r) => !r.multipart),
+  );
+  await app.register(async (scope) => {
+    // One file part of at most LETTA_AGENT_FILE_LIMIT bytes and a few small fields.
+    await scope.register(multipart, {
+      limits: { fileSize: config.agentFileLimit, files: 1, fields: 20, fieldSize: 1024 * 1024, parts: 25 },
+    });
+    registerRoutes(
+      scope,
+      routes.filter((r) => r.multipart),
+    );
+  });
   return app;
 }
 

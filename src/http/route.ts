@@ -52,6 +52,11 @@ export interface Route<S extends RouteSchema = RouteSchema> {
   optionalBody?: boolean;
   /** How this route's errors look, when not Letta's `{detail, code}` (e.g. OpenAI's `{error}`). */
   errorShape?: ErrorShape;
+  /**
+   * The body is multipart/form-data, read by the handler (`request.parts()`); such routes are
+   * registered in a scope with the multipart parser, so every other route still answers 415.
+   */
+  multipart?: boolean;
   handler(request: RouteRequest<S>, reply: FastifyReply): Promise<unknown>;
 }
 

@@ -87,6 +87,13 @@ export interface ToolTable {
   /** JSON: string[]. */
   tags: string;
   return_char_limit: number;
+  /** JSON object or NULL (migration 005). */
+  args_json_schema: string | null;
+  /** JSON: [{name, version}] or NULL. */
+  pip_requirements: string | null;
+  npm_requirements: string | null;
+  /** JSON object: e.g. `{"mcp": {"server_name": …}}` for an MCP tool. */
+  metadata: string;
   created_at: string;
   updated_at: string;
 }

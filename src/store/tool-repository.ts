@@ -2,7 +2,7 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import { contains } from './contains.js';
 import type { DialectName } from './dialect-name.js';
 import { pageRows } from './paginate.js';
-import { type PageQuery, parseJson, type ToolRecord } from './records.js';
+import { type Json, type JsonObject, type PageQuery, parseJson, type ToolRecord } from './records.js';
 import type { Database, ToolTable } from './schema.js';
 import { Statement } from './statement.js';
 
@@ -45,6 +45,30 @@ export class ToolRepository {
 
   async insert(tool: ToolRecord): Promise<void> {
     await this.db.insertInto('tools').values(toRow(tool)).execute();
+  }
+
+  /** Replaces a tool's definition (source, schemas, requirements); name and id stay. */
+  async replaceDefinition(org: string, id: string, t: ToolRecord): Promise<void> {
+    const row = toRow(t);
+    await this.db
+      .updateTable('tools')
+      .set({
+        description: row.description,
+        tool_type: row.tool_type,
+        source_type: row.source_type,
+        source_code: row.source_code,
+        json_schema: row.json_schema,
+        tags: row.tags,
+        return_char_limit: row.return_char_limit,
+        args_json_schema: row.args_json_schema,
+        pip_requirements: row.pip_requirements,
+        npm_requirements: row.npm_requirements,
+        metadata: row.metadata,
+        updated_at: row.updated_at,
+      })
+      .where('organization_id', '=', org)
+      .where('id', '=', id)
+      .execute();
   }
 
   async get(org: string, id: string): Promise<ToolRecord | undefined> {
@@ -138,9 +162,29 @@ export class ToolRepository {
 }
 
 function toRow(t: ToolRecord): ToolTable {
-  return { ...t, json_schema: JSON.stringify(t.json_schema), tags: JSON.stringify(t.tags) };
+  return {
+    ...t,
+    json_schema: JSON.stringify(t.json_schema),
+    tags: JSON.stringify(t.tags),
+    args_json_schema: jsonOrNull(t.args_json_schema),
+    pip_requirements: jsonOrNull(t.pip_requirements),
+    npm_requirements: jsonOrNull(t.npm_requirements),
+    metadata: JSON.stringify(t.metadata ?? {}),
+  };
+}
+
+function jsonOrNull(v: Json | undefined): string | null {
+  return v === undefined || v === null ? null : JSON.stringify(v);
 }
 
 function fromRow(r: Selectable<ToolTable>): ToolRecord {
-  return { ...r, json_schema: parseJson(r.json_schema, {}), tags: parseJson(r.tags, []) };
+  return {
+    ...r,
+    json_schema: parseJson(r.json_schema, {}),
+    tags: parseJson(r.tags, []),
+    args_json_schema: parseJson<JsonObject | null>(r.args_json_schema, null),
+    pip_requirements: parseJson<Json[] | null>(r.pip_requirements, null),
+    npm_requirements: parseJson<Json[] | null>(r.npm_requirements, null),
+    metadata: parseJson<JsonObject>(r.metadata, {}),
+  };
 }

@@ -1,6 +1,7 @@
 /** The Letta V1 REST API (`/v1/…`), one module per resource; registered from `../routes/index.ts`. */
 import type { Core } from '../../core.js';
 import type { Route } from '../route.js';
+import { v1AgentFileRoutes } from './agent-files.js';
 import { v1AgentMessageRoutes } from './agent-messages.js';
 import { v1AgentRoutes } from './agents.js';
 import { v1ArchiveRoutes } from './archives.js';
@@ -15,6 +16,7 @@ import { v1ToolRoutes } from './tools.js';
 export function v1Routes(core: Core): Route[] {
   return [
     ...v1AgentRoutes(core),
+    ...v1AgentFileRoutes(core),
     ...v1AgentMessageRoutes(core),
     ...v1ArchiveRoutes(core),
     ...v1BlockRoutes(core),

@@ -10,6 +10,7 @@ import * as m003 from './003-archives.js';
 import * as m004 from './004-passage-text-search.js';
 import * as m005 from './005-callback-secret.js';
 import * as m006 from './006-agent-names-not-unique.js';
+import * as m007 from './007-agent-file-tools.js';
 
 export interface MigrationStep {
   name: string;
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   { name: '004-passage-text-search', up: m004.up },
   { name: '005-callback-secret', up: m005.up },
   { name: '006-agent-names-not-unique', up: m006.up },
+  { name: '007-agent-file-tools', up: m007.up },
 ];
