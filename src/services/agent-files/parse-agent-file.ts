@@ -50,8 +50,9 @@ export function parseAgentFile(text: string): ParsedAgentFile {
   let doc = parseJson(text, 'file');
   if (typeof doc === 'string') doc = parseJson(doc, 'file (a JSON string holding the agent file)');
   const root = obj(doc, 'file');
-  const nul = findNul(root, 'file');
-  if (nul) invalid(nul, 'must not contain NUL (U+0000) characters');
+  if (JSON.stringify(root).includes('\\u0000')) {
+    invalid(findNul(root, 'file') ?? 'file', 'must not contain NUL (U+0000) characters');
+  }
   const warnings: string[] = [];
   checkFields(root, TOP_FIELDS, 'file', warnings);
   if (root.agents === undefined) invalid('agents', 'missing: an agent file lists its agents');
