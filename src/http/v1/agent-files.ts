@@ -30,7 +30,12 @@ const ExportBody = Type.Object({
     Type.Array(
       Type.Object({
         name: Type.String({ maxLength: 200 }),
-        files: Type.Optional(Type.Union([Type.Record(Type.String(), Type.String()), Type.Null()])),
+        files: Type.Optional(
+          Type.Union([
+            Type.Record(Type.String({ maxLength: 1000 }), Type.String({ maxLength: 1_000_000 })),
+            Type.Null(),
+          ]),
+        ),
         source_url: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
       }),
       { maxItems: 100 },
