@@ -345,7 +345,8 @@ describe.each(DIALECTS)('agent files (%s)', (dialect) => {
       'strip_messages must be true or false',
     );
     expect((await post(form(JSON.stringify(good), { secrets: '[1]' }))).status).toBe(422);
-    expect((await post('{}', 'application/json')).status).toBe(415);
+    expect((await post('{}', 'application/json')).status).toBe(422);
+    expect((await post('hello', 'text/plain')).status).toBe(415);
     const big = await post(form(`"${'x'.repeat(300 * 1024)}"`));
     expect(big.status).toBe(413);
     // Nothing half-imported: an explicit name that is taken is a 409 and leaves no agent behind.

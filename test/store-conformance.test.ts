@@ -81,6 +81,10 @@ function toolRecord(org: string, name: string): ToolRecord {
     json_schema: { name, description: `the ${name} tool`, parameters: { type: 'object', properties: {} } },
     tags: ['letta-base'],
     return_char_limit: 6000,
+    args_json_schema: null,
+    pip_requirements: null,
+    npm_requirements: null,
+    metadata: {},
     created_at: at,
     updated_at: at,
   };

@@ -52,13 +52,13 @@ export interface ToolRecord {
   json_schema: JsonObject;
   tags: string[];
   return_char_limit: number;
-  /** Letta's argument schema, kept for the tools sandbox (absent: none). */
-  args_json_schema?: JsonObject | null;
+  /** Letta's argument schema, kept for the tools sandbox. */
+  args_json_schema: JsonObject | null;
   /** Packages a custom tool needs (`[{name, version}]`), kept for the tools sandbox. */
-  pip_requirements?: Json[] | null;
-  npm_requirements?: Json[] | null;
+  pip_requirements: Json[] | null;
+  npm_requirements: Json[] | null;
   /** Letta's `metadata_`: an MCP tool's server (`{"mcp": {"server_name": …}}`). */
-  metadata?: JsonObject;
+  metadata: JsonObject;
   created_at: string;
   updated_at: string;
 }

@@ -169,7 +169,7 @@ function toRow(t: ToolRecord): ToolTable {
     args_json_schema: jsonOrNull(t.args_json_schema),
     pip_requirements: jsonOrNull(t.pip_requirements),
     npm_requirements: jsonOrNull(t.npm_requirements),
-    metadata: JSON.stringify(t.metadata ?? {}),
+    metadata: JSON.stringify(t.metadata),
   };
 }
 

@@ -32,9 +32,10 @@ const FIELDS = new Set([
 
 export async function readImportForm(request: FastifyRequest): Promise<ImportForm> {
   if (!request.isMultipart()) {
+    // As Letta (FastAPI) answers a JSON body here: the required form field is missing.
     throw new LettaError(
-      'UNSUPPORTED_MEDIA_TYPE',
-      'send the agent file as multipart/form-data with a `file` part',
+      'VALIDATION_ERROR',
+      "body/file is required: send the agent file as multipart/form-data with a part named 'file'",
     );
   }
   const fields = new Map<string, string>();

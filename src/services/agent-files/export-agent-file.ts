@@ -183,12 +183,12 @@ function toolFields(t: ToolRecord, id: string) {
     tags: t.tags,
     source_code: t.source_code,
     json_schema: t.json_schema,
-    args_json_schema: t.args_json_schema ?? null,
+    args_json_schema: t.args_json_schema,
     return_char_limit: t.return_char_limit,
-    pip_requirements: t.pip_requirements ?? null,
-    npm_requirements: t.npm_requirements ?? null,
+    pip_requirements: t.pip_requirements,
+    npm_requirements: t.npm_requirements,
     default_requires_approval: null,
     enable_parallel_execution: false,
-    metadata_: t.metadata ?? null,
+    metadata_: t.metadata,
   };
 }
