@@ -97,7 +97,6 @@ describe.each(DIALECTS)('agent files (%s)', (dialect) => {
         expect(agent.message_ids).toHaveLength(1);
         // The real files only carry fields this server knows.
         expect(res.warnings.filter((w) => w.includes('unknown'))).toEqual([]);
-        console.log(`[${dialect}] ${name} (${form}):`, JSON.stringify(res));
       }
     });
   }
