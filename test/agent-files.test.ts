@@ -171,10 +171,8 @@ describe.each(DIALECTS)('agent files (%s)', (dialect) => {
     expect(stripped.llm_config.handle).toBe('openai/gpt-4o-mini');
     expect(await messages(stripped.id)).toEqual([]);
     expect(again.warnings.join('\n')).not.toContain('is not served by this server; kept as is');
-    // The second agent's file name was taken by the first import.
-    expect(again.warnings).toContain(
-      "agents[1].name: an agent named 'helper-sleeptime' exists; imported as 'helper-sleeptime_copy'",
-    );
+    // Names may repeat, as in Letta V1: the second agent keeps its name.
+    expect((await full(again.agent_ids[1]!)).name).toBe('helper-sleeptime');
   });
 
   it('export → import gives the same agent', async () => {
@@ -348,10 +346,12 @@ describe.each(DIALECTS)('agent files (%s)', (dialect) => {
     expect((await post('hello', 'text/plain')).status).toBe(415);
     const big = await post(form(`"${'x'.repeat(300 * 1024)}"`));
     expect(big.status).toBe(413);
-    // Nothing half-imported: an explicit name that is taken is a 409 and leaves no agent behind.
+    // Nothing half-imported: a bad block of the second agent leaves no first agent behind.
     const before = (await client.agents.list({ limit: 1000 })).getPaginatedItems().length;
-    const taken = await post(form(JSON.stringify(good), { name: 'round-trip' }));
-    expect(taken.status).toBe(409);
+    const bad = { ...good, blocks: [...good.blocks.slice(0, 2), { ...good.blocks[2], label: 'bad label!' }] };
+    const refused = await post(form(JSON.stringify(bad)));
+    expect(refused.status).toBe(422);
+    expect(refused.body.detail).toContain('blocks[2]: block label');
     expect((await client.agents.list({ limit: 1000 })).getPaginatedItems().length).toBe(before);
   });
 });

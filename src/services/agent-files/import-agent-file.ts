@@ -4,7 +4,7 @@
  * shared block), then each agent with its system prompt, tags, tool rules, model handles, its
  * default conversation (a freshly compiled system message) and its messages, the in-context ones
  * in the file's order. Whatever cannot come across is named in `warnings`, with its JSON path;
- * the import fails only on a malformed file (422 AGENT_FILE_INVALID) or a taken explicit name.
+ * the import fails only on a malformed file (422 AGENT_FILE_INVALID).
  */
 import { LettaError } from '../../errors.js';
 import { newId } from '../../ids.js';
@@ -132,7 +132,7 @@ async function insertAgent(
   options: ImportOptions,
   warnings: string[],
 ): Promise<AgentRecord> {
-  const name = await agentName(tx, ctx, a.name, options.name, path, warnings);
+  const name = agentName(a.name, options.name, path, warnings);
   let type = a.agent_type;
   if (!(AGENT_TYPES as readonly string[]).includes(type)) {
     warnings.push(`${path}.agent_type: '${type}' is not served by this server; imported as letta_v1_agent`);
@@ -180,33 +180,23 @@ async function insertAgent(
   return agent;
 }
 
-/** The file's name (made valid, and unique with a `_copy` suffix) or the explicit one. */
-async function agentName(
-  tx: Store,
-  ctx: RequestContext,
-  fileName: string,
-  explicit: string | undefined,
-  path: string,
-  warnings: string[],
-): Promise<string> {
+/**
+ * The explicit name, or the file's one made valid here. Names may repeat, as in Letta V1 (a
+ * tutorial-API lookup by name finds the oldest agent of that name).
+ */
+function agentName(fileName: string, explicit: string | undefined, path: string, warnings: string[]): string {
   if (explicit !== undefined) {
     if (!NAME_RE.test(explicit))
       throw new LettaError('VALIDATION_ERROR', `name '${explicit}' has an invalid format`);
-    if (await tx.agents.find(ctx.org, explicit))
-      throw new LettaError('AGENT_NAME_TAKEN', `An agent named '${explicit}' already exists`);
     return explicit;
   }
-  const base =
+  const name =
     fileName
       .replace(/[^A-Za-z0-9 ._-]/g, '_')
       .replace(/^[^A-Za-z0-9]+/, '')
-      .slice(0, 90) || 'imported-agent';
-  if (base !== fileName)
-    warnings.push(`${path}.name: '${fileName}' is not a valid name here; imported as '${base}'`);
-  let name = base;
-  for (let n = 1; await tx.agents.find(ctx.org, name); n++)
-    name = n === 1 ? `${base}_copy` : `${base}_copy${n}`;
-  if (name !== base) warnings.push(`${path}.name: an agent named '${base}' exists; imported as '${name}'`);
+      .slice(0, 100) || 'imported-agent';
+  if (name !== fileName)
+    warnings.push(`${path}.name: '${fileName}' is not a valid name here; imported as '${name}'`);
   return name;
 }
 
