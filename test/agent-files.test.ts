@@ -330,6 +330,10 @@ describe.each(DIALECTS)('agent files (%s)', (dialect) => {
       ],
       [{ ...good, tools: [{ id: 'tool-0', tool_type: 'custom' }] }, 'tools[0].name: a tool needs a name'],
       [{ ...good, metadata: { note: 'a\u0000b' } }, 'metadata.note: must not contain NUL'],
+      [
+        { ...good, blocks: [{ ...good.blocks[0], limit: 1e12 }, ...good.blocks.slice(1)] },
+        'blocks[0].limit: expected an integer from 0',
+      ],
     ];
     for (const [file, where] of cases) {
       const res = await post(form(typeof file === 'string' ? file : JSON.stringify(file)));

@@ -20,7 +20,7 @@ const ExportQuery = Type.Object({
   conversation_id: ConversationId,
   scrub_messages: Type.Optional(Type.Boolean()),
   use_legacy_format: Type.Optional(Type.Boolean()),
-  max_steps: Type.Optional(Type.Integer()),
+  max_steps: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
 });
 
 const ExportBody = Type.Object({

@@ -9,6 +9,8 @@ import { LettaError } from '../../errors.js';
 import type { Json, JsonObject } from '../../store/records.js';
 import type { FieldPolicy } from './format.js';
 
+const MAX_INT32 = 2_147_483_647;
+
 export function invalid(path: string, message: string): never {
   throw new LettaError('AGENT_FILE_INVALID', `${path}: ${message}`, { extra: { path } });
 }
@@ -38,6 +40,8 @@ export function optStr(v: unknown, path: string): string | null {
 export function optInt(v: unknown, path: string): number | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'number' || !Number.isInteger(v)) invalid(path, 'expected an integer');
+  // Stored in 32-bit integer columns (limits, context windows).
+  if (v < 0 || v > MAX_INT32) invalid(path, `expected an integer from 0 to ${MAX_INT32}`);
   return v;
 }
 

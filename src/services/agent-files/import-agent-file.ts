@@ -202,7 +202,8 @@ function agentName(fileName: string, explicit: string | undefined, path: string,
 
 /** `llm_config.context_window`, unless it is the model's own window here (then none is stored). */
 function contextWindow(deps: ImportDeps, window: unknown, model: string | undefined): number | null {
-  if (typeof window !== 'number' || !Number.isInteger(window) || window <= 0) return null;
+  if (typeof window !== 'number' || !Number.isInteger(window) || window <= 0 || window > 2_147_483_647)
+    return null;
   return model && deps.providers.contextWindowFor(deps.defaults.normalizeModel(model)) === window
     ? null
     : window;
