@@ -1,9 +1,16 @@
-/** Liveness: `GET /health` (tutorial) and `GET /v1/health/` (Letta V1), both public. */
+/**
+ * Liveness: `GET /health` (tutorial) and `GET /v1/health/` (Letta V1): the process answers.
+ * Readiness: `GET /ready` and `GET /v1/health/ready`: the process should get new requests (not
+ * draining, database answering), else 503 `SERVICE_UNAVAILABLE` with `reason`. All public.
+ */
 import { Type } from 'typebox';
+import type { Core } from '../../core.js';
+import { LettaError } from '../../errors.js';
 import { defineRoute, type Route } from '../route.js';
 import { VERSION } from '../version.js';
 
 const Health = Type.Object({ status: Type.Literal('ok'), version: Type.String() });
+const Ready = Type.Object({ status: Type.Literal('ready'), version: Type.String() });
 
 function health(url: string): Route {
   return defineRoute({
@@ -15,7 +22,29 @@ function health(url: string): Route {
   });
 }
 
+function ready(core: Core, url: string): Route {
+  return defineRoute({
+    method: 'GET',
+    url,
+    public: true,
+    schema: {
+      summary: 'Check readiness',
+      description:
+        'For load balancers and Kubernetes readiness probes: 200 while this process takes new requests; 503 `SERVICE_UNAVAILABLE` (with `reason`: `draining` or `database`) from the moment a shutdown signal arrives, and while the database does not answer a `SELECT 1` within 500 ms (checked at most once a second).',
+      tags: ['health'],
+      response: { 200: Ready },
+    },
+    handler: async () => {
+      const state = await core.readiness.check();
+      if (!state.ready) {
+        throw new LettaError('SERVICE_UNAVAILABLE', state.detail, { extra: { reason: state.reason } });
+      }
+      return { status: 'ready' as const, version: VERSION };
+    },
+  });
+}
+
 /** `/v1/health/` also answers `/v1/health` (trailing slashes are ignored). */
-export function healthRoutes(): Route[] {
-  return [health('/health'), health('/v1/health/')];
+export function healthRoutes(core: Core): Route[] {
+  return [health('/health'), health('/v1/health/'), ready(core, '/ready'), ready(core, '/v1/health/ready')];
 }
