@@ -105,7 +105,7 @@ describe('readiness follows the database (postgres)', () => {
         }
         throw new Error(`/ready never answered ${status}`);
       };
-      expect(await waitFor(503)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', reason: 'database' });
+      expect(await waitFor(503)).toMatchObject({ code: 'DATABASE_UNAVAILABLE', reason: 'database' });
       expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
       cut = false;
       expect(await waitFor(200)).toMatchObject({ status: 'ready' });

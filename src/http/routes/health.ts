@@ -1,7 +1,8 @@
 /**
  * Liveness: `GET /health` (tutorial) and `GET /v1/health/` (Letta V1): the process answers.
- * Readiness: `GET /ready` and `GET /v1/health/ready`: the process should get new requests (not
- * draining, database answering), else 503 `SERVICE_UNAVAILABLE` with `reason`. All public.
+ * Readiness: `GET /ready` and `GET /v1/health/ready`: the process should get new requests, else
+ * 503 with `reason`: `SERVICE_UNAVAILABLE` while draining, `DATABASE_UNAVAILABLE` (with
+ * `Retry-After`) while the database does not answer. All public.
  */
 import { Type } from 'typebox';
 import type { Core } from '../../core.js';
@@ -30,14 +31,20 @@ function ready(core: Core, url: string): Route {
     schema: {
       summary: 'Check readiness',
       description:
-        'For load balancers and Kubernetes readiness probes: 200 while this process takes new requests; 503 `SERVICE_UNAVAILABLE` (with `reason`: `draining` or `database`) from the moment a shutdown signal arrives, and while the database does not answer a `SELECT 1` within 500 ms (checked at most once a second).',
+        'For load balancers and Kubernetes readiness probes: 200 while this process takes new requests; 503 `SERVICE_UNAVAILABLE` (`reason: "draining"`) from the moment a shutdown signal arrives, 503 `DATABASE_UNAVAILABLE` (`reason: "database"`) while the database does not answer a `SELECT 1` within 500 ms (checked at most once a second).',
       tags: ['health'],
       response: { 200: Ready },
     },
     handler: async () => {
       const state = await core.readiness.check();
-      if (!state.ready) {
+      if (!state.ready && state.reason === 'draining') {
         throw new LettaError('SERVICE_UNAVAILABLE', state.detail, { extra: { reason: state.reason } });
+      }
+      if (!state.ready) {
+        throw new LettaError('DATABASE_UNAVAILABLE', state.detail, {
+          extra: { reason: state.reason },
+          retryAfterSeconds: 1,
+        });
       }
       return { status: 'ready' as const, version: VERSION };
     },
