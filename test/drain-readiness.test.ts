@@ -34,7 +34,7 @@ function exchange(socket: Socket, path: string): Promise<{ head: string; body: s
     };
     socket.on('data', onData);
     socket.once('error', reject);
-    socket.write(`GET ${path} HTTP/1.1\r\nHost: test\r\nConnection: keep-alive\r\n\r\n`);
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n`);
   });
 }
 
@@ -138,6 +138,7 @@ describe('closing the HTTP server (sqlite)', () => {
     const server = await startTestServer('sqlite');
     const socket = await rawConnect(server);
     const { head } = await exchange(socket, '/health');
+    expect(head).toMatch(/^HTTP\/1\.1 200/);
     expect(head).toMatch(/connection: keep-alive/i);
     const gone = closed(socket);
     await server.app.close();
@@ -148,7 +149,7 @@ describe('closing the HTTP server (sqlite)', () => {
   it('while draining, answers the next request on an idle keep-alive connection, then closes it', async () => {
     const server = await startTestServer('sqlite');
     const socket = await rawConnect(server);
-    await exchange(socket, '/health');
+    expect((await exchange(socket, '/health')).head).toMatch(/^HTTP\/1\.1 200/);
     server.core.readiness.startDraining();
     const closing = server.app.close();
     await new Promise((r) => setTimeout(r, 200)); // the proxy's next request, a moment later
