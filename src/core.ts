@@ -20,10 +20,12 @@ import { BlockService } from './services/block-service.js';
 import { CallbackService } from './services/callback-service.js';
 import { ConversationService } from './services/conversation-service.js';
 import { MessageService } from './services/message-service.js';
+import { Readiness } from './services/readiness.js';
 import { recoverOrphanRuns, startRunSweeper } from './services/run-recovery.js';
 import { ToolService } from './services/tool-service.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase, Store } from './store/index.js';
 import { newIndexState } from './store/passage-repository.js';
+import { pingDatabase } from './store/ping.js';
 import { acquireProcessLock } from './store/process-lock.js';
 
 export interface Core {
@@ -48,6 +50,8 @@ export interface Core {
   /** The checked HTTP client for every destination a caller names (see `src/net`). */
   outbound: OutboundClient;
   channels: RunChannels;
+  /** Whether this process should get new requests (draining, database answering): `/ready`. */
+  readiness: Readiness;
   /** This process's identity, recorded as the owner of the runs it executes. */
   instanceId: string;
   /** Hooks run by {@link closeCore} (stop timers, drain runs) before the database closes. */
@@ -70,6 +74,9 @@ export interface CoreOptions {
    */
   deferTokenizer?: boolean;
 }
+
+/** A readiness probe's `SELECT 1` must answer within this (Kubernetes probes time out at 1 s). */
+const READINESS_PROBE_TIMEOUT_MS = 500;
 
 /** Opens the database, applies migrations and wires the services. */
 export async function createCore(
@@ -181,6 +188,7 @@ export async function createCore(
       callbacks,
       outbound,
       channels,
+      readiness: new Readiness(() => pingDatabase(database.db, READINESS_PROBE_TIMEOUT_MS)),
       instanceId,
       onClose,
     };

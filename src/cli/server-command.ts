@@ -1,8 +1,9 @@
 /**
  * `letta server`: resolve the configuration (flags beat env beat defaults), open and migrate the
- * database, build the app, listen, print one line saying where. On SIGTERM/SIGINT: stop
- * accepting, let in-flight requests finish (`app.close()`), close the core, exit 0. A second
- * signal, or a drain longer than {@link SHUTDOWN_TIMEOUT_MS}, exits at once.
+ * database, build the app, listen, print one line saying where. On SIGTERM/SIGINT: readiness
+ * fails and answers say `Connection: close` (draining), stop accepting, answer every request
+ * that reached the server, close idle connections (`app.close()`, see `http/drain.ts`), close the
+ * core, exit 0. A second signal, or a drain longer than {@link SHUTDOWN_TIMEOUT_MS}, exits at once.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -103,6 +104,7 @@ function waitForShutdown(app: FastifyInstance, core: Core): Promise<number> {
         process.exit(1);
       }
       stopping = true;
+      core.readiness.startDraining();
       core.log.info({ signal }, 'shutting down: draining in-flight requests');
       const timer = setTimeout(() => {
         core.log.error(`shutdown took longer than ${SHUTDOWN_TIMEOUT_MS / 1000}s: exiting`);

@@ -14,6 +14,7 @@ import type { Core } from '../core.js';
 import { LettaError } from '../errors.js';
 import { installAuth } from './auth.js';
 import { installCoercion } from './coerce.js';
+import { installDrain } from './drain.js';
 import { clientErrorHandler, installErrorHandlers, sendError } from './error-handler.js';
 import { depthOver } from './json-depth.js';
 import { lazySchemaController } from './lazy-compilers.js';
@@ -62,9 +63,14 @@ export async function buildApp(core: Core, options: BuildAppOptions = {}): Promi
     connectionTimeout: config.connectionTimeoutMs,
     http: serverTimeouts(config),
     ...httpsOptions(config),
+    // Closing answers what reaches it and closes connections one by one (./drain.ts), instead of
+    // answering 503 to requests that arrive during the drain.
+    return503OnClosing: false,
+    forceCloseConnections: false,
   }) as unknown as FastifyInstance;
 
   installErrorHandlers(app);
+  installDrain(app, core.readiness, config.headersTimeoutMs);
   installRequestHooks(app);
   installLocalGuard(app, config);
   if (config.sslCert) {

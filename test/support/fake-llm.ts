@@ -49,6 +49,11 @@ export interface FakeReply {
   delayMs?: number;
   /** Streams only: wait this long before each chunk after the first. */
   chunkDelayMs?: number;
+  /**
+   * Streams only: awaited before chunk `index` is written (after `chunkDelayMs`); chunk 0 is the
+   * role, then reasoning pieces, content pieces (one per word), tool calls, the finish.
+   */
+  beforeChunk?: (index: number) => Promise<void>;
   /** Overrides the finish reason (default: 'tool_calls' with tool calls, else 'stop'). */
   finishReason?: 'stop' | 'length' | 'tool_calls' | 'content_filter';
   /** Overrides the computed token counts. */
@@ -314,6 +319,7 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     });
     for (const [i, data] of chunks.entries()) {
       if (i > 0 && reply.chunkDelayMs) await sleep(reply.chunkDelayMs);
+      if (reply.beforeChunk) await reply.beforeChunk(i);
       if (closed) return; // the client went away: stop writing
       res.write(`data: ${JSON.stringify(data)}\n\n`);
     }

@@ -9,6 +9,7 @@ import type { SendResult } from '../../services/message-service.js';
 import { defineRoute, type Route } from '../route.js';
 import { Id } from '../schemas.js';
 import { ndjsonBody } from '../streaming/ndjson-stream.js';
+import { setStreamHeaders } from '../streaming/stream-headers.js';
 import { RunView, runView } from './run-view.js';
 
 const AgentParam = Type.Object({
@@ -86,7 +87,7 @@ export function tutorialMessageRoutes(core: Core): Route[] {
         };
         if (req.body.stream) {
           const handle = await core.messages.start(req.ctx, { ...input, streamTokens: true });
-          reply.header('content-type', 'application/x-ndjson; charset=utf-8');
+          setStreamHeaders(reply, 'application/x-ndjson; charset=utf-8');
           reply.header('x-run-id', handle.run.id);
           return reply.send(ndjsonBody(handle, core.config.keepaliveMs));
         }

@@ -13,6 +13,7 @@ import { newId } from '../../ids.js';
 import type { ChannelItem, RunChannel, StreamEvent } from '../../runtime/run-channel.js';
 import type { RunRecord } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
+import { setStreamHeaders } from './stream-headers.js';
 
 export const SSE_DONE = 'data: [DONE]\n\n';
 
@@ -58,11 +59,9 @@ export interface SseOptions {
   messageTypes?: readonly string[] | undefined;
 }
 
-/** Sets the SSE headers on `reply` and sends `body`. */
+/** Sets the SSE headers on `reply` (see ./stream-headers.ts) and sends `body`. */
 export function sendSse(reply: FastifyReply, body: PassThrough, runId: string): FastifyReply {
-  reply.header('content-type', 'text/event-stream; charset=utf-8');
-  reply.header('cache-control', 'no-cache');
-  reply.header('x-accel-buffering', 'no');
+  setStreamHeaders(reply, 'text/event-stream; charset=utf-8');
   reply.header('x-run-id', runId);
   return reply.send(body);
 }
