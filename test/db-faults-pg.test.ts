@@ -105,6 +105,13 @@ describe('PostgreSQL faults under load', () => {
       else expect([streamed.status, JSON.parse(streamText).code]).toEqual([503, 'DATABASE_UNAVAILABLE']);
       const health = await fetch(`${base}/health`);
       expect(health.status).toBe(200); // liveness stays up
+      // Readiness says not ready while the database is away (its probe may take a moment).
+      let ready = 200;
+      for (let i = 0; i < 30 && ready === 200; i++) {
+        ready = (await fetch(`${base}/ready`)).status;
+        if (ready === 200) await pause(100);
+      }
+      expect(ready).toBe(503);
       await pause(1000);
       const okBefore = tally.ok;
       await proxy.restore();

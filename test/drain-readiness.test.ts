@@ -3,10 +3,11 @@
  * real sockets: a connection accepted just before the close still gets its request answered,
  * answers say `Connection: close` while draining, idle keep-alive connections are closed.
  */
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, DIALECTS, PG_ADMIN_URI } from './support/databases.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import { startTcpProxy } from './support/tcp-proxy.js';
 
 /** Opens a raw TCP connection to `server`. */
 function rawConnect(server: TestServer): Promise<Socket> {
@@ -70,33 +71,15 @@ describe.each(DIALECTS)('readiness (%s)', (dialect) => {
 
 describe('readiness follows the database (postgres)', () => {
   it('answers 503 database while PostgreSQL does not answer, and ready again once it does', async () => {
-    // A TCP relay between the server and PostgreSQL that can be cut.
-    const pg = new URL(PG_ADMIN_URI);
-    const links = new Set<Socket>();
-    let cut = false;
-    const relay: Server = createServer((client) => {
-      if (cut) return client.destroy();
-      const upstream = connect(Number(pg.port || 5432), pg.hostname);
-      links.add(client).add(upstream);
-      client.pipe(upstream).pipe(client);
-      const drop = () => {
-        client.destroy();
-        upstream.destroy();
-        links.delete(client);
-        links.delete(upstream);
-      };
-      client.once('error', drop).once('close', drop);
-      upstream.once('error', drop).once('close', drop);
-    });
-    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    // The server reaches PostgreSQL through a TCP proxy the test can cut.
+    const proxy = await startTcpProxy(Number(new URL(PG_ADMIN_URI).port || 5432));
     const db = await createTestDatabase('postgres');
     const viaRelay = new URL(db.pgUri as string);
-    viaRelay.host = `127.0.0.1:${(relay.address() as { port: number }).port}`;
+    viaRelay.host = `127.0.0.1:${proxy.port}`;
     const server = await startTestServer('postgres', { db, env: { LETTA_PG_URI: viaRelay.toString() } });
     try {
       expect((await fetch(`${server.baseUrl}/ready`)).status).toBe(200);
-      cut = true;
-      for (const s of links) s.destroy();
+      await proxy.cut();
       const waitFor = async (status: number) => {
         for (let i = 0; i < 100; i++) {
           const res = await fetch(`${server.baseUrl}/ready`);
@@ -107,14 +90,13 @@ describe('readiness follows the database (postgres)', () => {
       };
       expect(await waitFor(503)).toMatchObject({ code: 'DATABASE_UNAVAILABLE', reason: 'database' });
       expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
-      cut = false;
+      await proxy.restore();
       expect(await waitFor(200)).toMatchObject({ status: 'ready' });
     } finally {
-      cut = false;
+      await proxy.restore();
       await server.close();
       await db.drop();
-      for (const s of links) s.destroy();
-      relay.close();
+      await proxy.cut();
     }
   });
 });
