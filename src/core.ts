@@ -11,6 +11,7 @@ import { ConversationGate } from './runtime/conversation-gate.js';
 import { createProviderRegistry, type ProviderRegistry } from './runtime/llm/index.js';
 import { RunChannels } from './runtime/run-channel.js';
 import { warmTokenizer } from './runtime/tokens.js';
+import { sandboxConfigFromEnv, ToolSandbox } from './runtime/tools/sandbox/tool-sandbox.js';
 import { AgentService } from './services/agent-service.js';
 import { ApiKeyService } from './services/api-key-service.js';
 import { ArchivalService } from './services/archival-service.js';
@@ -18,6 +19,7 @@ import { ArchiveService } from './services/archive-service.js';
 import { BlockService } from './services/block-service.js';
 import { CallbackService } from './services/callback-service.js';
 import { ConversationService } from './services/conversation-service.js';
+import { CustomToolService } from './services/custom-tool-service.js';
 import { MessageService } from './services/message-service.js';
 import { recoverOrphanRuns, startRunSweeper } from './services/run-recovery.js';
 import { ToolService } from './services/tool-service.js';
@@ -34,6 +36,8 @@ export interface Core {
   agents: AgentService;
   blocks: BlockService;
   tools: ToolService;
+  /** Custom tools (create, run) and the sandbox they run in. */
+  customTools: CustomToolService;
   conversations: ConversationService;
   messages: MessageService;
   archival: ArchivalService;
@@ -105,6 +109,8 @@ export async function createCore(
     const providers = createProviderRegistry(options.env ?? process.env);
     const blocks = new BlockService(store, config.limits);
     const tools = new ToolService(store);
+    const sandbox = new ToolSandbox(sandboxConfigFromEnv(options.env ?? process.env));
+    const customTools = new CustomToolService(store, tools, sandbox);
     const conversations = new ConversationService(store);
     const agents = new AgentService(store, blocks, tools, conversations, {
       defaultLlmHandle: config.defaultLlmHandle,
@@ -135,6 +141,7 @@ export async function createCore(
         ),
       archival: archival.tools,
       callbacks,
+      sandbox,
     });
     const onClose: Core['onClose'] = [];
     if (unlock) onClose.push(unlock);
@@ -148,6 +155,7 @@ export async function createCore(
     }
     onClose.push(() => messages.drain(10_000));
     onClose.push(() => archival.drain());
+    onClose.push(() => sandbox.close());
     return {
       config,
       log,
@@ -157,6 +165,7 @@ export async function createCore(
       agents,
       blocks,
       tools,
+      customTools,
       conversations,
       messages,
       archival,

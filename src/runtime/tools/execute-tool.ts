@@ -16,6 +16,7 @@ import {
   memoryReplace,
   ToolError,
 } from './memory-edits.js';
+import type { CustomToolRunner } from './sandbox/custom-tool-runner.js';
 
 export interface ToolEnv {
   ctx: RequestContext;
@@ -24,6 +25,8 @@ export interface ToolEnv {
   conversation: ConversationRecord;
   /** Archival memory, when the archival service is wired in. */
   archival?: ArchivalTools | undefined;
+  /** The agent's custom tools, run in the sandbox. */
+  custom?: CustomToolRunner | undefined;
 }
 
 export interface ArchivalTools {
@@ -114,8 +117,11 @@ async function run(
       str(a, 'query');
       return { content: await env.archival.search(env, a), memoryChanged: false };
     }
-    default:
+    default: {
+      const custom = env.custom?.(name, a);
+      if (custom) return custom;
       throw new ToolError(`Tool '${name}' is not available to this agent`);
+    }
   }
 }
 
