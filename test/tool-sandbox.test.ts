@@ -224,3 +224,48 @@ describe('Python tool schema', () => {
     });
   });
 });
+
+describe('JavaScript sandbox (QuickJS)', () => {
+  it('runs a script, captures console output, and sees no host objects', async () => {
+    const r = await sandbox.runJs({
+      source:
+        'console.log("hi", {a: 1}); [typeof process, typeof require, typeof fetch, typeof globalThis.process, typeof import.meta].join(",")',
+    });
+    expect(r.status).toBe('error'); // import.meta outside a module is a SyntaxError
+    const ok = await sandbox.runJs({
+      source:
+        'console.log("hi", {a: 1}); [typeof process, typeof require, typeof fetch, typeof Deno].join(",")',
+    });
+    expect(ok).toEqual({
+      status: 'success',
+      result: 'undefined,undefined,undefined,undefined',
+      stdout: 'hi {"a":1}\n',
+      stderr: '',
+    });
+  });
+
+  it('dynamic import, the Function constructor and a thrown error stay inside', async () => {
+    const imp = await sandbox.runJs({
+      source: 'let out; import("node:fs").then((m) => { out = m }); typeof out',
+    });
+    expect(imp.result).toBe('undefined');
+    const fn = await sandbox.runJs({ source: 'Function("return typeof process")()' });
+    expect(fn.result).toBe('undefined');
+    const thrown = await sandbox.runJs({ source: 'throw new TypeError("nope")' });
+    expect(thrown).toMatchObject({ status: 'error', result: 'TypeError: nope' });
+  });
+
+  it('a loop without end and allocation without end are errors; the next run works', async () => {
+    const quick = new ToolSandbox({ ...sandboxConfigFromEnv({}), workers: 1, timeoutMs: 1500, memoryMb: 64 });
+    try {
+      expect((await quick.runJs({ source: 'while (true) {}' })).status).toBe('error');
+      const mem = await quick.runJs({
+        source: 'const a = []; while (true) a.push("x".repeat(1e6) + a.length);',
+      });
+      expect(mem.status).toBe('error');
+      expect((await quick.runJs({ source: '6 * 7' })).result).toBe('42');
+    } finally {
+      await quick.close();
+    }
+  });
+});

@@ -177,4 +177,32 @@ describe.each(DIALECTS)('custom tools over V1 (%s)', (dialect) => {
       stdout: ['looking up Oslo\n'],
     });
   });
+
+  it('run_code and web_search are built-in tools an agent takes by name', async () => {
+    const agent = await client.agents.create({
+      name: `extras-${dialect}`,
+      model: 'openai/gpt-4o-mini',
+      tools: ['run_code', 'web_search'],
+    });
+    llm.script([
+      { toolCalls: [{ name: 'run_code', arguments: { code: 'print(sum(range(10)))', language: 'python' } }] },
+      { toolCalls: [{ name: 'run_code', arguments: { code: 'console.log(6 * 7)', language: 'js' } }] },
+      { toolCalls: [{ name: 'web_search', arguments: { query: 'letta' } }] },
+      { toolCalls: [{ name: 'send_message', arguments: { message: 'done' } }] },
+    ]);
+    const res = await client.agents.messages.create(agent.id, {
+      messages: [{ role: 'user', content: 'go' }],
+    });
+    const returns = res.messages.filter((m) => m.message_type === 'tool_return_message') as unknown as Array<{
+      name: string;
+      status: string;
+      tool_return: string;
+    }>;
+    const [py, js, search] = returns;
+    expect(py?.status).toBe('success');
+    expect(JSON.parse(py?.tool_return ?? '{}').logs.stdout).toEqual(['45\n']);
+    expect(JSON.parse(js?.tool_return ?? '{}').logs.stdout).toEqual(['42\n']);
+    expect(search?.status).toBe('error');
+    expect(search?.tool_return).toMatch(/web_search is not configured on this server/);
+  });
 });

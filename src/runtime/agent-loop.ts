@@ -254,7 +254,15 @@ export class AgentLoop {
       for (const call of toolCalls) {
         const outcome = attached.has(call.name)
           ? await executeTool(
-              { ctx, store, agent, conversation: conv, archival: this.archival, custom },
+              {
+                ctx,
+                store,
+                agent,
+                conversation: conv,
+                archival: this.archival,
+                custom,
+                sandbox: this.sandbox,
+              },
               call,
               limits.get(call.name) ?? 50_000,
             )

@@ -9,6 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { jsWorkerSource } from './js-worker-source.js';
 import { pythonWorkerSource } from './python-worker-source.js';
 import { SandboxPool } from './sandbox-pool.js';
 
@@ -21,6 +22,9 @@ export interface SandboxConfig {
   memoryMb: number;
   /** Characters kept of a result, stdout and stderr each (LETTA_TOOL_OUTPUT_LIMIT, default 100000). */
   outputLimit: number;
+  /** web_search providers (EXA_API_KEY, TAVILY_API_KEY); neither: the tool answers an error. */
+  exaApiKey?: string | undefined;
+  tavilyApiKey?: string | undefined;
 }
 
 export interface SandboxRun {
@@ -55,11 +59,14 @@ export function sandboxConfigFromEnv(env: NodeJS.ProcessEnv): SandboxConfig {
     timeoutMs: positive(env, 'LETTA_TOOL_TIMEOUT_SECONDS', 30) * 1000,
     memoryMb: Math.floor(positive(env, 'LETTA_TOOL_MEMORY_MB', 512)),
     outputLimit: Math.floor(positive(env, 'LETTA_TOOL_OUTPUT_LIMIT', 100_000)),
+    exaApiKey: env.EXA_API_KEY || undefined,
+    tavilyApiKey: env.TAVILY_API_KEY || undefined,
   };
 }
 
 export class ToolSandbox {
   private python: SandboxPool | undefined;
+  private js: SandboxPool | undefined;
 
   constructor(readonly config: SandboxConfig) {}
 
@@ -101,6 +108,26 @@ export class ToolSandbox {
     return JSON.parse(String(r.reply)) as SandboxResult;
   }
 
+  /** Runs a JavaScript script in QuickJS (one lazily started worker: run_code only). */
+  async runJs(job: SandboxRun): Promise<SandboxResult> {
+    if (!this.js) {
+      const require = createRequire(import.meta.url);
+      this.js = new SandboxPool({
+        label: 'JavaScript',
+        source: jsWorkerSource,
+        workerData: { quickjsPath: require.resolve('quickjs-emscripten'), memoryMb: this.config.memoryMb },
+        size: 1,
+        heapMb: 64,
+      });
+    }
+    const r = await this.js.run(
+      { source: job.source, timeoutMs: this.config.timeoutMs, outputLimit: this.config.outputLimit },
+      this.config.timeoutMs + 1000,
+    );
+    if (!r.ok) return { status: 'error', result: `Error: ${r.error}`, stdout: '', stderr: '' };
+    return JSON.parse(String(r.reply)) as SandboxResult;
+  }
+
   /** The JSON schema of a Python tool, from its last top-level function (or a parse error naming the line). */
   async pythonSchema(source: string): Promise<PythonSchema> {
     const r = await this.pythonPool().run({ op: 'schema', source }, this.config.timeoutMs);
@@ -109,6 +136,6 @@ export class ToolSandbox {
   }
 
   async close(): Promise<void> {
-    await this.python?.close();
+    await Promise.all([this.python?.close(), this.js?.close()]);
   }
 }
