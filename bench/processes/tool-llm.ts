@@ -1,6 +1,6 @@
 /**
  * The tools benchmark's model: on a user message it calls the tool the message names
- * ("call <tool>"), on that tool's return it calls send_message. Prints `{"url": …}` first.
+ * ("call <tool>"), on that tool's return it answers in plain text (the turn ends). Prints `{"url": …}` first.
  */
 import { startFakeLlm } from '../../test/support/fake-llm.js';
 
@@ -18,7 +18,7 @@ const llm = await startFakeLlm({
       const tool = /call (\w+)/.exec(String(last.content))?.[1] ?? 'add';
       return { toolCalls: [{ name: tool, arguments: ARGS[tool] ?? {} }] };
     }
-    return { toolCalls: [{ name: 'send_message', arguments: { message: 'done' } }] };
+    return { content: 'done' };
   },
 });
 process.stdout.write(`${JSON.stringify({ url: llm.url })}\n`);
