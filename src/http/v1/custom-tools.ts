@@ -39,7 +39,11 @@ const ToolRun = Type.Object(
     source_code: Type.String({ maxLength: 1_000_000 }),
     source_type: Nullable(Type.String({ maxLength: 20 })),
     args: Type.Optional(AnyObject),
-    env_vars: Nullable(Type.Record(Type.String(), Type.String())),
+    env_vars: Nullable(
+      Type.Record(Type.String({ maxLength: 200 }), Type.String({ maxLength: 100_000 }), {
+        maxProperties: 200,
+      }),
+    ),
     name: Nullable(Type.String({ maxLength: 200 })),
     pip_requirements: Nullable(Type.Array(Requirement, { maxItems: 100 })),
     npm_requirements: Nullable(Type.Array(Requirement, { maxItems: 100 })),
