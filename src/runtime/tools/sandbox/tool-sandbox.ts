@@ -16,6 +16,8 @@ import { SandboxPool } from './sandbox-pool.js';
 export interface SandboxConfig {
   /** Warm Python workers (LETTA_TOOL_WORKERS, default 2). */
   workers: number;
+  /** Load the workers when the server starts (LETTA_TOOL_PREWARM, default on; `0`: on first use). */
+  prewarm?: boolean | undefined;
   /** Wall-clock limit of one call (LETTA_TOOL_TIMEOUT_SECONDS, default 30). */
   timeoutMs: number;
   /** WebAssembly memory limit of a worker (LETTA_TOOL_MEMORY_MB, default 512). */
@@ -55,7 +57,8 @@ function positive(env: NodeJS.ProcessEnv, key: string, fallback: number): number
 
 export function sandboxConfigFromEnv(env: NodeJS.ProcessEnv): SandboxConfig {
   return {
-    workers: Math.floor(positive(env, 'LETTA_TOOL_WORKERS', 2)),
+    workers: Math.max(1, Math.floor(positive(env, 'LETTA_TOOL_WORKERS', 2))),
+    prewarm: env.LETTA_TOOL_PREWARM !== '0',
     timeoutMs: positive(env, 'LETTA_TOOL_TIMEOUT_SECONDS', 30) * 1000,
     memoryMb: Math.floor(positive(env, 'LETTA_TOOL_MEMORY_MB', 512)),
     outputLimit: Math.floor(positive(env, 'LETTA_TOOL_OUTPUT_LIMIT', 100_000)),
