@@ -11,6 +11,7 @@ import { ConversationGate } from './runtime/conversation-gate.js';
 import { createProviderRegistry, type ProviderRegistry } from './runtime/llm/index.js';
 import { RunChannels } from './runtime/run-channel.js';
 import { warmTokenizer } from './runtime/tokens.js';
+import { sandboxConfigFromEnv, ToolSandbox } from './runtime/tools/sandbox/tool-sandbox.js';
 import { AgentFileService } from './services/agent-files/index.js';
 import { AgentService } from './services/agent-service.js';
 import { ApiKeyService } from './services/api-key-service.js';
@@ -19,6 +20,7 @@ import { ArchiveService } from './services/archive-service.js';
 import { BlockService } from './services/block-service.js';
 import { CallbackService } from './services/callback-service.js';
 import { ConversationService } from './services/conversation-service.js';
+import { CustomToolService } from './services/custom-tool-service.js';
 import { MessageService } from './services/message-service.js';
 import { Readiness } from './services/readiness.js';
 import { recoverOrphanRuns, startRunSweeper } from './services/run-recovery.js';
@@ -38,6 +40,8 @@ export interface Core {
   agentFiles: AgentFileService;
   blocks: BlockService;
   tools: ToolService;
+  /** Custom tools (create, run) and the sandbox they run in. */
+  customTools: CustomToolService;
   conversations: ConversationService;
   messages: MessageService;
   archival: ArchivalService;
@@ -114,6 +118,8 @@ export async function createCore(
     const providers = createProviderRegistry(options.env ?? process.env);
     const blocks = new BlockService(store, config.limits);
     const tools = new ToolService(store);
+    const sandbox = new ToolSandbox(sandboxConfigFromEnv(options.env ?? process.env));
+    const customTools = new CustomToolService(store, tools, sandbox);
     const conversations = new ConversationService(store);
     const agents = new AgentService(store, blocks, tools, conversations, {
       defaultLlmHandle: config.defaultLlmHandle,
@@ -157,6 +163,7 @@ export async function createCore(
         ),
       archival: archival.tools,
       callbacks,
+      sandbox,
     });
     const onClose: Core['onClose'] = [];
     if (unlock) onClose.push(unlock);
@@ -170,6 +177,7 @@ export async function createCore(
     }
     onClose.push(() => messages.drain(10_000));
     onClose.push(() => archival.drain());
+    onClose.push(() => sandbox.close());
     return {
       config,
       log,
@@ -180,6 +188,7 @@ export async function createCore(
       agentFiles,
       blocks,
       tools,
+      customTools,
       conversations,
       messages,
       archival,

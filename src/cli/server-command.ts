@@ -47,6 +47,8 @@ export async function runServer(flags: ServerFlags): Promise<number> {
   process.stdout.write(banner);
   // The tokenizer tables load once the server answers (counts are estimated until then).
   setImmediate(() => void warmTokenizer());
+  // Load the Python sandbox's workers now, in the background, so the first tool call is warm.
+  if (core.customTools.sandbox.config.prewarm) setImmediate(() => void core.customTools.sandbox.warm());
   if (config.apiKey && config.apiKey.length < 16 && (config.auth || config.secure)) {
     log.warn('LETTA_API_KEY is shorter than 16 characters: use a long random key');
   }

@@ -37,6 +37,8 @@ import { emptyUsage, type StopReason, type Usage } from './stop-reasons.js';
 import { countTokens, countTokensAsync, tokenizerLoaded } from './tokens.js';
 import { TERMINAL_TOOLS } from './tools/builtin-tools.js';
 import { type ArchivalTools, executeTool } from './tools/execute-tool.js';
+import { customToolRunner } from './tools/sandbox/custom-tool-runner.js';
+import type { ToolSandbox } from './tools/sandbox/tool-sandbox.js';
 
 export interface LoopInput {
   ctx: RequestContext;
@@ -100,6 +102,7 @@ export class AgentLoop {
   constructor(
     private readonly store: Store,
     private readonly archival?: ArchivalTools,
+    private readonly sandbox?: ToolSandbox,
   ) {}
 
   /** Reads what a turn needs before its conversation is claimed (blocks, tools). */
@@ -184,6 +187,7 @@ export class AgentLoop {
     const window = input.contextWindow;
     const limits = new Map(tools.map((t) => [t.name, t.return_char_limit]));
     const attached = new Set(tools.map((t) => t.name));
+    const custom = customToolRunner(this.sandbox, tools);
 
     for (let step = 0; step < input.maxSteps; step++) {
       if (input.signal.aborted) return { stopReason: 'cancelled', messages: turn, usage };
@@ -250,7 +254,15 @@ export class AgentLoop {
       for (const call of toolCalls) {
         const outcome = attached.has(call.name)
           ? await executeTool(
-              { ctx, store, agent, conversation: conv, archival: this.archival },
+              {
+                ctx,
+                store,
+                agent,
+                conversation: conv,
+                archival: this.archival,
+                custom,
+                sandbox: this.sandbox,
+              },
               call,
               limits.get(call.name) ?? 50_000,
             )

@@ -3,6 +3,7 @@
  * cancelled. The run executes independently of the caller: a client that disconnects does not
  * stop it (its messages are stored and its events can be resumed); only a cancel does.
  */
+
 import { LettaError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
@@ -14,6 +15,7 @@ import type { ResolvedModel } from '../runtime/llm/types.js';
 import type { RunChannel, RunChannels, StreamEvent } from '../runtime/run-channel.js';
 import { runStatusFor, type StopReason, type Usage } from '../runtime/stop-reasons.js';
 import type { ArchivalTools } from '../runtime/tools/execute-tool.js';
+import type { ToolSandbox } from '../runtime/tools/sandbox/tool-sandbox.js';
 import type { AgentRecord, ConversationRecord, RunRecord, RunStatus } from '../store/records.js';
 import { nowIso } from '../store/records.js';
 import type { Store } from '../store/store.js';
@@ -66,6 +68,8 @@ export interface MessageServiceDeps {
   archival?: ArchivalTools | undefined;
   /** Checks `callback_url` when a send names it and delivers it when the run ends. */
   callbacks: CallbackService;
+  /** Runs custom tools (Python) during turns. */
+  sandbox?: ToolSandbox | undefined;
   /** Called once per run when it has ended (metrics). */
   onRunEnd?: ((run: RunRecord) => void) | undefined;
 }
@@ -96,7 +100,7 @@ export class MessageService {
   private readonly pendingEnds: PendingRunEnds;
 
   constructor(private readonly deps: MessageServiceDeps) {
-    this.loop = new AgentLoop(deps.store, deps.archival);
+    this.loop = new AgentLoop(deps.store, deps.archival, deps.sandbox);
     this.pendingEnds = new PendingRunEnds(deps.store, deps.log);
   }
 

@@ -91,6 +91,21 @@ export class ToolService {
     await this.store.tools.attach(ctx.org, agentId, [toolId]);
   }
 
+  /** Makes `names` the agent's whole tool set (tutorial `PATCH /agents/{agent}`); unknown names: 404, nothing changed. */
+  async replaceForAgent(ctx: RequestContext, agentId: string, names: string[]): Promise<void> {
+    const wanted = await this.resolveForAgent(this.store, ctx, names, []);
+    await this.store.transaction(async (tx) => {
+      for (const t of await tx.tools.listForAgent(ctx.org, agentId)) {
+        if (!wanted.some((w) => w.id === t.id)) await tx.tools.detach(ctx.org, agentId, t.id);
+      }
+      await tx.tools.attach(
+        ctx.org,
+        agentId,
+        wanted.map((t) => t.id),
+      );
+    });
+  }
+
   async detach(ctx: RequestContext, agentId: string, toolId: string): Promise<void> {
     await this.get(ctx, toolId);
     await this.store.tools.detach(ctx.org, agentId, toolId);

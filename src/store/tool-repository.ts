@@ -151,6 +151,17 @@ export class ToolRepository {
       .execute();
   }
 
+  /** Replaces a tool's editable fields (custom tools; the caller checks it is not built in). */
+  async update(org: string, tool: ToolRecord): Promise<void> {
+    const { id, organization_id: _org, created_at: _c, ...fields } = toRow(tool);
+    await this.db
+      .updateTable('tools')
+      .set(fields)
+      .where('organization_id', '=', org)
+      .where('id', '=', id)
+      .execute();
+  }
+
   async delete(org: string, id: string): Promise<boolean> {
     const res = await this.db
       .deleteFrom('tools')

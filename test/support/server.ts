@@ -102,6 +102,8 @@ export function cliEnv(env: Record<string, string | undefined> = {}): NodeJS.Pro
     out[k] = v;
   }
   out.LETTA_LOG_LEVEL = 'warn';
+  // CLI servers in tests do not preload the Python sandbox (seconds of CPU per start).
+  out.LETTA_TOOL_PREWARM = '0';
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete out[k];
     else out[k] = v;

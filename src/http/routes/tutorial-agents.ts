@@ -54,6 +54,12 @@ const Editable = {
   tags: Type.Optional(Tags),
   metadata: Type.Optional(Metadata),
 };
+const ToolNames = Type.Optional(
+  Type.Array(Type.String({ maxLength: 100 }), {
+    maxItems: 100,
+    description: 'Tool names (built-in or custom); on update, the whole new set.',
+  }),
+);
 export const CreateAgent = Type.Object(
   {
     name: Name,
@@ -61,15 +67,13 @@ export const CreateAgent = Type.Object(
     agent_type: Type.Optional(Type.Enum([...AGENT_TYPES])),
     embedding: Type.Optional(NullableText(200)),
     context_window_limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
-    tools: Type.Optional(
-      Type.Array(Type.String({ maxLength: 100 }), { maxItems: 100, description: 'Tool names.' }),
-    ),
+    tools: ToolNames,
     memory_blocks: Type.Optional(Type.Array(MemoryBlock, { maxItems: 50 })),
   },
   { additionalProperties: false },
 );
 export const UpdateAgent = Type.Object(
-  { name: Type.Optional(Name), ...Editable },
+  { name: Type.Optional(Name), ...Editable, tools: ToolNames },
   { additionalProperties: false },
 );
 const ListAgents = Type.Object(
@@ -142,7 +146,11 @@ export function tutorialAgentRoutes(core: Core): Route[] {
         response: { 200: AgentView },
       },
       handler: async ({ ctx, params, body }) => {
-        const { persona, human, metadata, ...patch } = body;
+        const { persona, human, metadata, tools, ...patch } = body;
+        if (tools !== undefined) {
+          const target = await core.agents.get(ctx, params.agent);
+          await core.tools.replaceForAgent(ctx, target.id, tools);
+        }
         const agent = await core.agents.update(ctx, params.agent, {
           ...patch,
           metadata: metadata as JsonObject | undefined,

@@ -8,6 +8,7 @@ import { v1ArchiveRoutes } from './archives.js';
 import { v1BlockRoutes } from './blocks.js';
 import { v1CallbackSecretRoutes } from './callback-secret.js';
 import { v1ConversationRoutes } from './conversations.js';
+import { v1CustomToolRoutes } from './custom-tools.js';
 import { v1ModelRoutes } from './models.js';
 import { v1RunRoutes } from './runs.js';
 import { v1StepRoutes } from './steps.js';
@@ -21,6 +22,7 @@ export function v1Routes(core: Core): Route[] {
     ...v1ArchiveRoutes(core),
     ...v1BlockRoutes(core),
     ...v1ToolRoutes(core),
+    ...v1CustomToolRoutes(core),
     ...v1RunRoutes(core),
     ...v1StepRoutes(core),
     ...v1ConversationRoutes(core),

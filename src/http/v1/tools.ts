@@ -1,10 +1,9 @@
 /**
- * Tools: the built-in tools as Letta `Tool`s, and attaching them to agents. Custom Python tools
- * cannot be created (this server runs no Python): `POST`/`PUT /v1/tools/` answer 501.
+ * Tools: listing and reading tools (built-in and custom), and attaching them to agents. Custom
+ * tools are created and run in `custom-tools.ts`.
  */
 import { type Static, Type } from 'typebox';
 import type { Core } from '../../core.js';
-import { LettaError } from '../../errors.js';
 import type { ToolFilter } from '../../store/tool-repository.js';
 import { defineRoute, type Route } from '../route.js';
 import { Id } from '../schemas.js';
@@ -38,13 +37,6 @@ function toolFilter(q: Static<Type.TObject<typeof ToolFilterQuery>>): ToolFilter
     excludeToolTypes: list(q.exclude_tool_types),
     lettaTools: q.return_only_letta_tools === true ? true : undefined,
   };
-}
-
-function noCustomTools(): never {
-  throw new LettaError(
-    'BAD_REQUEST',
-    'Custom tools are not supported: this server does not run Python tool source code. Use the built-in tools (GET /v1/tools/).',
-  );
 }
 
 export function v1ToolRoutes(core: Core): Route[] {
@@ -98,18 +90,6 @@ export function v1ToolRoutes(core: Core): Route[] {
       schema: { summary: 'Retrieve tool', tags, params: ToolParams, response: { 200: ToolSchema } },
       handler: async (req) => toolView(await core.tools.get(req.ctx, req.params.tool_id)),
     }),
-    ...(['POST', 'PUT'] as const).map((method) =>
-      defineRoute({
-        method,
-        url: '/v1/tools/',
-        optionalBody: true,
-        schema: {
-          summary: method === 'POST' ? 'Create tool (not supported)' : 'Upsert tool (not supported)',
-          tags,
-        },
-        handler: async () => noCustomTools(),
-      }),
-    ),
     defineRoute({
       method: 'GET',
       url: '/v1/agents/:agent_id/tools',

@@ -8,7 +8,7 @@ import type { AgentType } from '../prompts.js';
 
 export interface BuiltinTool {
   name: string;
-  toolType: 'letta_core' | 'letta_memory_core' | 'letta_sleeptime_core';
+  toolType: 'letta_core' | 'letta_memory_core' | 'letta_sleeptime_core' | 'letta_builtin';
   description: string;
   parameters: JsonSchema;
 }
@@ -139,6 +139,31 @@ export const BUILTIN_TOOLS: readonly BuiltinTool[] = [
         top_k: { type: 'integer', description: 'Maximum number of results.' },
         start_datetime: str('Only passages created at or after this time (ISO 8601).'),
         end_datetime: str('Only passages created at or before this time (ISO 8601).'),
+      },
+      ['query'],
+    ),
+  },
+  {
+    name: 'run_code',
+    toolType: 'letta_builtin',
+    description:
+      'Run code in a sandbox (no network, no files of the host) and return its output. Supported languages: python, js.',
+    parameters: obj(
+      {
+        code: str('The code to run. Print what you want to see.'),
+        language: { type: 'string', enum: ['python', 'js'], description: 'The language of the code.' },
+      },
+      ['code', 'language'],
+    ),
+  },
+  {
+    name: 'web_search',
+    toolType: 'letta_builtin',
+    description: 'Search the web and return the top results (title, URL and an excerpt).',
+    parameters: obj(
+      {
+        query: str('What to search for.'),
+        num_results: { type: 'integer', description: 'How many results (1-10, default 5).' },
       },
       ['query'],
     ),

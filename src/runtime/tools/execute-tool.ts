@@ -9,6 +9,7 @@ import { nowIso } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
 import { toLettaMessages } from '../letta-messages.js';
 import type { ToolCall } from '../llm/types.js';
+import { runCode, webSearch } from './extra-tools.js';
 import {
   coreMemoryAppend,
   coreMemoryReplace,
@@ -16,6 +17,8 @@ import {
   memoryReplace,
   ToolError,
 } from './memory-edits.js';
+import type { CustomToolRunner } from './sandbox/custom-tool-runner.js';
+import type { ToolSandbox } from './sandbox/tool-sandbox.js';
 
 export interface ToolEnv {
   ctx: RequestContext;
@@ -24,6 +27,10 @@ export interface ToolEnv {
   conversation: ConversationRecord;
   /** Archival memory, when the archival service is wired in. */
   archival?: ArchivalTools | undefined;
+  /** The agent's custom tools, run in the sandbox. */
+  custom?: CustomToolRunner | undefined;
+  /** The sandbox (run_code) and its settings (web_search keys). */
+  sandbox?: ToolSandbox | undefined;
 }
 
 export interface ArchivalTools {
@@ -114,8 +121,15 @@ async function run(
       str(a, 'query');
       return { content: await env.archival.search(env, a), memoryChanged: false };
     }
-    default:
+    case 'run_code':
+      return { content: await runCode(env.sandbox, a), memoryChanged: false };
+    case 'web_search':
+      return { content: await webSearch(env.sandbox?.config ?? {}, a), memoryChanged: false };
+    default: {
+      const custom = env.custom?.(name, a);
+      if (custom) return custom;
       throw new ToolError(`Tool '${name}' is not available to this agent`);
+    }
   }
 }
 

@@ -1,0 +1,119 @@
+/**
+ * The source of a Python sandbox worker (run with `eval: true` in a `node:worker_threads` Worker).
+ *
+ * Pyodide by itself is no sandbox: in Node, `import js` reaches `process` (the server's
+ * environment, `getBuiltinModule('fs')`), and Pyodide's own API can mount host directories. So:
+ *
+ * 1. Pyodide is loaded *as if in a module web worker*: `process` is hidden before it is imported,
+ *    so neither Pyodide nor Emscripten ever imports `node:fs`, `node:vm` or `node:path`, and no
+ *    NODEFS exists. Its files (wasm, stdlib) come from a `fetch` that serves only the package's
+ *    own directory; that `fetch` is removed once Pyodide is loaded.
+ * 2. Then the JS realm is made harmless for whatever Python might still reach: `process`,
+ *    `fetch`, `require`, `importScripts`, channels are gone; the Function constructors (plain,
+ *    async, generator) and `eval` throw, so no new JS code (and no `import()`) can be made;
+ *    `WebAssembly.Memory.prototype.grow` refuses to pass the memory limit (Python gets
+ *    `MemoryError`).
+ * 3. Python sees an empty `js` module (`jsglobals` is an empty object), `js` and `pyodide_js` are
+ *    unregistered, every Pyodide module is dropped from `sys.modules`, the public Pyodide API
+ *    object is emptied (the harness keeps its own reference), and an import hook refuses `js`,
+ *    `pyodide*`, `_pyodide*`, `micropip`, `ctypes`, sockets and subprocesses.
+ *
+ * Layer 2 is what holds against code that knows the runtime: layer 3 can be undone from Python
+ * (e.g. `sys.meta_path.clear()`), but there is nothing left in the realm to reach.
+ */
+import { PYTHON_HARNESS } from './python-harness.js';
+
+/** The worker's source, with the Python harness inlined. */
+export function pythonWorkerSource(): string {
+  return WORKER.replace('__HARNESS__', () => JSON.stringify(PYTHON_HARNESS));
+}
+
+const WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const path = require('node:path');
+const { pathToFileURL, fileURLToPath } = require('node:url');
+const g = globalThis;
+const dir = path.resolve(workerData.pyodideDir);
+
+function hideNode() {
+  Object.defineProperty(g, 'process', { value: undefined, configurable: true, writable: true });
+  g.self = g;
+  g.WorkerGlobalScope = { [Symbol.hasInstance]: () => true };
+  g.importScripts = () => { throw new Error('importScripts is not available'); };
+  g.location = pathToFileURL(dir + '/');
+  g.fetch = async (url) => {
+    const file = path.resolve(fileURLToPath(String(url)));
+    if (!file.startsWith(dir + path.sep)) throw new Error('fetch refused: ' + String(url));
+    const type = file.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream';
+    return new Response(fs.readFileSync(file), { headers: { 'content-type': type } });
+  };
+  const maxBytes = workerData.memoryMb * 1024 * 1024;
+  const grow = WebAssembly.Memory.prototype.grow;
+  Object.defineProperty(WebAssembly.Memory.prototype, 'grow', {
+    value: function (pages) {
+      if (this.buffer.byteLength + pages * 65536 > maxBytes) throw new RangeError('sandbox memory limit');
+      return grow.call(this, pages);
+    },
+  });
+}
+
+function hardenRealm() {
+  for (const name of ['process', 'fetch', 'require', 'module', 'exports', 'importScripts', 'location',
+    'BroadcastChannel', 'WebSocket', 'EventSource', 'XMLHttpRequest', 'Worker', 'SharedWorker', 'navigator']) {
+    try { delete g[name]; } catch {}
+    if (name in g) Object.defineProperty(g, name, { value: undefined, configurable: false, writable: false });
+  }
+  const refuse = function Function() { throw new EvalError('code generation is disabled in the tool sandbox'); };
+  const protos = [
+    Function.prototype,
+    Object.getPrototypeOf(async function () {}),
+    Object.getPrototypeOf(function* () {}),
+    Object.getPrototypeOf(async function* () {}),
+  ];
+  for (const proto of protos) {
+    const tamed = function () { throw new EvalError('code generation is disabled in the tool sandbox'); };
+    tamed.prototype = proto;
+    Object.defineProperty(proto, 'constructor', { value: tamed, writable: false, configurable: false });
+  }
+  refuse.prototype = Function.prototype;
+  Object.defineProperty(g, 'Function', { value: refuse, writable: false, configurable: false });
+  Object.defineProperty(g, 'eval', { value: refuse, writable: false, configurable: false });
+}
+
+const HARNESS = __HARNESS__;
+
+async function main() {
+  hideNode();
+  const { loadPyodide } = await import(pathToFileURL(path.join(dir, 'pyodide.mjs')).href);
+  const py = await loadPyodide({
+    indexURL: pathToFileURL(dir + '/').href,
+    jsglobals: Object.create(null),
+    env: { HOME: '/home/pyodide' },
+    stdout: () => {},
+    stderr: () => {},
+    packages: [],
+  });
+  py.runPython(HARNESS);
+  const run = py.globals.get('_letta_run');
+  const schema = py.globals.get('_letta_schema');
+  py.runPython('_letta_lockdown()');
+  for (const mod of ['js', 'pyodide_js']) { try { py.unregisterJsModule(mod); } catch {} }
+  for (const key of Object.keys(py)) { try { delete py[key]; } catch {} }
+  hardenRealm();
+  parentPort.on('message', (m) => {
+    let reply;
+    try {
+      reply = m.op === 'schema' ? schema(m.source) : run(m.source, m.entry == null ? undefined : m.entry, JSON.stringify(m.args ?? {}), JSON.stringify(m.env ?? {}), m.outputLimit);
+    } catch (err) {
+      // Not a Python exception (those are caught by the harness): the runtime itself failed.
+      parentPort.postMessage({ id: m.id, fatal: String(err && err.message || err) });
+      return;
+    }
+    parentPort.postMessage({ id: m.id, reply });
+  });
+  parentPort.postMessage({ ready: true });
+}
+
+main().catch((err) => parentPort.postMessage({ fatal: String(err && err.stack || err) }));
+`;
