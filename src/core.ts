@@ -116,9 +116,9 @@ export async function createCore(
     const tools = new ToolService(store);
     const conversations = new ConversationService(store);
     const agents = new AgentService(store, blocks, tools, conversations, {
-      defaultLlmHandle: config.defaultLlmHandle,
+      defaultLlmHandle: () => config.defaultLlmHandle ?? providers.defaultChatHandle(),
       defaultEmbeddingHandle: config.defaultEmbeddingHandle,
-      normalizeModel: (model) => normalizeModel(providers, model),
+      checkModel: (model) => providers.checkChatModel(model),
     });
     const agentFiles = new AgentFileService({
       store,
@@ -209,13 +209,4 @@ export async function closeCore(core: Core): Promise<void> {
     }
   }
   await core.database.close();
-}
-
-function normalizeModel(providers: ProviderRegistry, model: string): string {
-  if (model.includes('/')) return model;
-  try {
-    return providers.resolve(model).handle;
-  } catch {
-    return model;
-  }
 }
