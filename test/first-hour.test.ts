@@ -229,3 +229,33 @@ describe('provider registry: what "available" means', () => {
     expect(none.checkChatModel('gpt-4o-mini')).toBe('gpt-4o-mini');
   });
 });
+
+describe('/docs groups the APIs apart, with real examples (sqlite)', () => {
+  it('tags say which API a route belongs to; every patterned parameter has an example that matches', async () => {
+    await using server = await startTestServer('sqlite');
+    const doc = (await (await fetch(`${server.baseUrl}/openapi.json`)).json()) as {
+      tags: Array<{ name: string }>;
+      paths: Record<string, Record<string, { tags?: string[]; parameters?: Json[] }>>;
+    };
+    const tagsOf = (path: string, method = 'get') => doc.paths[path]?.[method]?.tags;
+    expect(tagsOf('/agents', 'post')).toEqual(['tutorial: agents']);
+    expect(tagsOf('/v1/agents/', 'post')).toEqual(['v1: agents']);
+    expect(tagsOf('/health')).toEqual(['operations']);
+    expect(tagsOf('/v1/health/')).toEqual(['operations']);
+    const declared = new Set(doc.tags.map((t) => t.name));
+    let checked = 0;
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const op of Object.values(item)) {
+        for (const tag of op.tags ?? []) expect(declared, `${path}: ${tag}`).toContain(tag);
+        for (const p of op.parameters ?? []) {
+          const pattern = (p.schema as Json | undefined)?.pattern;
+          if (typeof pattern !== 'string') continue;
+          expect(typeof p.example, `${path} ${p.name}`).toBe('string');
+          expect(new RegExp(pattern).test(String(p.example)), `${path} ${p.name}`).toBe(true);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(50);
+  });
+});

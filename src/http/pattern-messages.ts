@@ -37,6 +37,35 @@ const FIXED: ReadonlyMap<string, string> = new Map([
   ['^https?://', 'must be an http:// or https:// URL'],
 ]);
 
+const FIXED_EXAMPLES: ReadonlyMap<string, string> = new Map([
+  [AGENT_NAME_PATTERN, 'sam'],
+  [BLOCK_LABEL_PATTERN, 'human'],
+  ['^https?://', 'https://example.com/letta-callback'],
+  ['^[a-z0-9][a-z0-9.-]*$', 'app.js'],
+]);
+
+/** The alternatives of `^(a|b)$`, or of `^a$`. */
+function alternatives(pattern: string): string[] {
+  const inner = pattern.replace(/^\^/, '').replace(/\$$/, '');
+  return (inner.startsWith('(') && inner.endsWith(')') ? inner.slice(1, -1) : inner).split('|');
+}
+
+/**
+ * A value that matches `pattern`, for the OpenAPI document (so Swagger UI shows a real id, not
+ * a string generated from the regular expression); undefined when we have none.
+ *
+ * @example
+ * patternExample(idPattern('run')); // "run-6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b"
+ */
+export function patternExample(pattern: string): string | undefined {
+  const fixed = FIXED_EXAMPLES.get(pattern);
+  if (fixed) return fixed;
+  const first = alternatives(pattern)[0] ?? '';
+  const id = /^([a-z]+)-\[0-9a-f\]\{8\}/.exec(first)?.[1];
+  if (id && id in KINDS) return exampleId(id as IdPrefix);
+  return /^[A-Za-z_]+$/.test(first) ? first : undefined;
+}
+
 /** One alternative of a pattern in words, or undefined when it is not an id or a literal. */
 function alternative(text: string): string | undefined {
   const id = /^([a-z]+)-\[0-9a-f\]\{8\}/.exec(text)?.[1];
@@ -49,9 +78,7 @@ function alternative(text: string): string | undefined {
 export function describePattern(pattern: string): string {
   const fixed = FIXED.get(pattern);
   if (fixed) return fixed;
-  const inner = pattern.replace(/^\^/, '').replace(/\$$/, '');
-  const body = inner.startsWith('(') && inner.endsWith(')') ? inner.slice(1, -1) : inner;
-  const words = body.split('|').map(alternative);
+  const words = alternatives(pattern).map(alternative);
   if (words.every((w): w is string => w !== undefined)) return `must be ${words.join(' or ')}`;
   return 'has an invalid format';
 }
