@@ -59,7 +59,7 @@ describe.each(DIALECTS)('failed turns are marked in the history (%s)', (dialect)
     expect(users.map((m) => m.content)).toEqual(['first', 'second']);
     expect(users[0]?.run_error).toBeUndefined();
     expect(users[1]?.run_error).toMatchObject({ status: 'failed', code: 'LLM_BAD_REQUEST' });
-    expect(String((users[1]?.run_error as Json).detail)).toContain('model exploded');
+    expect(String((users[1]?.run_error as Json | undefined)?.detail)).toContain('model exploded');
 
     const v1 = (await call('GET', `/v1/agents/${agent.id}/messages`)).body as unknown as Json[];
     const second = v1.find((m) => m.message_type === 'user_message' && m.content === 'second');

@@ -13,7 +13,11 @@ import type { LettaMessage } from '../runtime/letta-messages.js';
  * const page = await markFailedTurns(core, ctx.org, rows.flatMap(toLettaMessages));
  * page[0].run_error; // { run_id: 'run-…', status: 'failed', stop_reason: 'llm_api_error', detail: '…', code: 'LLM_ERROR' }
  */
-export async function markFailedTurns(core: Core, org: string, messages: LettaMessage[]): Promise<LettaMessage[]> {
+export async function markFailedTurns(
+  core: Core,
+  org: string,
+  messages: LettaMessage[],
+): Promise<LettaMessage[]> {
   const ids = new Set<string>();
   for (const m of messages) {
     if (m.message_type === 'user_message' && typeof m.run_id === 'string') ids.add(m.run_id);
@@ -22,7 +26,8 @@ export async function markFailedTurns(core: Core, org: string, messages: LettaMe
   const runs = new Map((await core.store.runs.listUnsuccessful(org, [...ids])).map((r) => [r.id, r]));
   if (runs.size === 0) return messages;
   return messages.map((m) => {
-    const run = m.message_type === 'user_message' && typeof m.run_id === 'string' ? runs.get(m.run_id) : undefined;
+    const run =
+      m.message_type === 'user_message' && typeof m.run_id === 'string' ? runs.get(m.run_id) : undefined;
     if (!run) return m;
     const detail = typeof run.metadata.error === 'string' ? run.metadata.error : null;
     const code = typeof run.metadata.code === 'string' ? run.metadata.code : null;

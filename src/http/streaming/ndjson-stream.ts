@@ -58,7 +58,8 @@ export function ndjsonBody(handle: RunHandle, keepaliveMs: number): PassThrough 
     const line = ndjsonLine(item);
     if (line && 'content' in line && line.content !== '' && item.kind === 'delta') {
       const id = String(item.event.id);
-      if (lastText !== undefined && id !== lastText) (line as { content: string }).content = `\n${line.content}`;
+      if (lastText !== undefined && id !== lastText)
+        (line as { content: string }).content = `\n${line.content}`;
       lastText = id;
     }
     if (line) write(line);

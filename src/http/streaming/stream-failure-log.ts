@@ -17,7 +17,10 @@ export function logStreamFailure(log: FastifyBaseLogger, handle: RunHandle): voi
     (result) => {
       const err = result.error;
       if (err && err.status >= 500) {
-        log.warn({ code: err.code, detail: err.message, run_id: handle.run.id, streamed: true }, 'request failed');
+        log.warn(
+          { code: err.code, detail: err.message, run_id: handle.run.id, streamed: true },
+          'request failed',
+        );
       }
     },
     () => {},
