@@ -45,6 +45,7 @@ export async function registerOpenApi(app: FastifyInstance, core: Core): Promise
         }
       }
       addExamples(openapi);
+      openapi.tags = declaredTags(openapi);
       return openapi;
     },
   });
@@ -73,6 +74,7 @@ const DOCS_CSP = [
 
 /** The part of the generated document we adjust. */
 interface OpenApiDoc {
+  tags?: Array<{ name: string; description?: string }>;
   paths?: Record<string, Record<string, { requestBody?: { required?: boolean }; tags?: string[] }>>;
 }
 
@@ -89,6 +91,7 @@ const TAGS = (
     ...['agents', 'archival-memory', 'archives', 'blocks', 'conversations', 'models', 'runs', 'tools'].map(
       (t) => [`v1: ${t}`, `Letta V1 REST API (\`/v1\`, for @letta-ai/letta-client): ${t}.`],
     ),
+    ['openai-compatible', 'OpenAI-compatible routes over the agents (`/v1/chat/completions`).'],
     ['operations', 'Health, metrics and the web console.'],
   ] as Array<[string, string]>
 ).map(([name, description]) => ({ name, description }));
@@ -96,11 +99,26 @@ const TAGS = (
 const OPERATIONAL_TAGS = new Set(['health', 'console', 'operations', 'admin']);
 const OPERATIONAL = /^\/(health|metrics|console|v1\/health)(\/|$)/;
 
+/** {@link TAGS}, plus any group a route uses that it does not list, with `operations` last. */
+function declaredTags(doc: OpenApiDoc): Array<{ name: string; description?: string }> {
+  const used = new Set(
+    Object.values(doc.paths ?? {}).flatMap((item) => Object.values(item).flatMap((op) => op.tags ?? [])),
+  );
+  const known = new Set(TAGS.map((t) => t.name));
+  const extra = [...used].filter((t) => !known.has(t)).map((name) => ({ name }));
+  return [
+    ...TAGS.filter((t) => t.name !== 'operations'),
+    ...extra,
+    ...TAGS.filter((t) => t.name === 'operations'),
+  ];
+}
+
 /** `agents` on `/v1/agents` → `v1: agents`; on `/agents` → `tutorial: agents`; health → `operations`. */
 function groupTags(path: string, tags: string[]): string[] {
   if (OPERATIONAL.test(path) || path === '/' || tags.some((t) => OPERATIONAL_TAGS.has(t))) {
     return ['operations'];
   }
+  if (tags.includes('openai')) return ['openai-compatible'];
   const api = path.startsWith('/v1/') ? 'v1' : 'tutorial';
   return (tags.length > 0 ? tags : [path.split('/')[api === 'v1' ? 2 : 1] ?? 'other']).map(
     (t) => `${api}: ${t}`,
