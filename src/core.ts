@@ -119,6 +119,7 @@ export async function createCore(
       defaultLlmHandle: () => config.defaultLlmHandle ?? providers.defaultChatHandle(),
       defaultEmbeddingHandle: config.defaultEmbeddingHandle,
       checkModel: (model) => providers.checkChatModel(model),
+      normalizeModel: (model) => normalizeModel(providers, model),
     });
     const agentFiles = new AgentFileService({
       store,
@@ -127,8 +128,9 @@ export async function createCore(
       conversations,
       providers,
       defaults: {
-        defaultLlmHandle: config.defaultLlmHandle,
+        defaultLlmHandle: () => config.defaultLlmHandle ?? providers.defaultChatHandle(),
         defaultEmbeddingHandle: config.defaultEmbeddingHandle,
+        checkModel: (model) => providers.checkChatModel(model),
         normalizeModel: (model) => normalizeModel(providers, model),
       },
       getAgent: (ctx, idOrName) => agents.get(ctx, idOrName),
@@ -209,4 +211,13 @@ export async function closeCore(core: Core): Promise<void> {
     }
   }
   await core.database.close();
+}
+
+function normalizeModel(providers: ProviderRegistry, model: string): string {
+  if (model.includes('/')) return model;
+  try {
+    return providers.resolve(model).handle;
+  } catch {
+    return model;
+  }
 }

@@ -97,7 +97,7 @@ const TAGS = (
 ).map(([name, description]) => ({ name, description }));
 
 const OPERATIONAL_TAGS = new Set(['health', 'console', 'operations', 'admin']);
-const OPERATIONAL = /^\/(health|metrics|console|v1\/health)(\/|$)/;
+const OPERATIONAL = /^\/(health|ready|metrics|console|v1\/health)(\/|$)/;
 
 /** {@link TAGS}, plus any group a route uses that it does not list, with `operations` last. */
 function declaredTags(doc: OpenApiDoc): Array<{ name: string; description?: string }> {

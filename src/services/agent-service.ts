@@ -63,6 +63,8 @@ export interface AgentDefaults {
    * throws NO_PROVIDER or MODEL_NOT_FOUND naming what is available.
    */
   checkModel(model: string): string;
+  /** Normalises a model name to a handle when it can, never throws (agent-file imports warn instead). */
+  normalizeModel(model: string): string;
 }
 
 export class AgentService {
