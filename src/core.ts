@@ -122,8 +122,9 @@ export async function createCore(
     const customTools = new CustomToolService(store, tools, sandbox);
     const conversations = new ConversationService(store);
     const agents = new AgentService(store, blocks, tools, conversations, {
-      defaultLlmHandle: config.defaultLlmHandle,
+      defaultLlmHandle: () => config.defaultLlmHandle ?? providers.defaultChatHandle(),
       defaultEmbeddingHandle: config.defaultEmbeddingHandle,
+      checkModel: (model) => providers.checkChatModel(model),
       normalizeModel: (model) => normalizeModel(providers, model),
     });
     const agentFiles = new AgentFileService({
@@ -133,8 +134,9 @@ export async function createCore(
       conversations,
       providers,
       defaults: {
-        defaultLlmHandle: config.defaultLlmHandle,
+        defaultLlmHandle: () => config.defaultLlmHandle ?? providers.defaultChatHandle(),
         defaultEmbeddingHandle: config.defaultEmbeddingHandle,
+        checkModel: (model) => providers.checkChatModel(model),
         normalizeModel: (model) => normalizeModel(providers, model),
       },
       getAgent: (ctx, idOrName) => agents.get(ctx, idOrName),

@@ -44,3 +44,8 @@ export function idPattern(prefix: IdPrefix): string {
 
 /** The organization every request uses until API keys name another. */
 export const DEFAULT_ORG_ID = 'org-00000000-0000-4000-8000-000000000000';
+
+/** A fixed, well-formed id of `prefix`, for documentation and error messages. */
+export function exampleId(prefix: IdPrefix): string {
+  return `${prefix}-6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b`;
+}

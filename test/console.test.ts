@@ -126,7 +126,7 @@ describe.skipIf(!HAVE_CHROMIUM)(
 
       // Create an agent through the form.
       await page.getByLabel('Name').fill('Tea Helper');
-      await page.getByLabel('Model').fill('gpt-4o-mini');
+      await page.getByLabel('Model').selectOption('openai/gpt-4o-mini');
       await page.getByLabel('Persona').fill('I am a helpful tea assistant.');
       await page.getByLabel('Human').fill('Name: Ada.');
       await page.getByRole('button', { name: 'Create agent' }).click();

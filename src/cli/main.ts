@@ -1,6 +1,6 @@
 /**
  * The `letta` command line: `letta server` (serve the API), `letta migrate` (apply database
- * migrations) and `letta keys create|list|revoke` (API keys, one organization each). Every failure is one line on stderr (`letta: <what went wrong>`) and a non-zero
+ * migrations), `letta dev-model` (a scripted model to try the server with) and `letta keys create|list|revoke` (API keys, one organization each). Every failure is one line on stderr (`letta: <what went wrong>`) and a non-zero
  * exit code; `main` never throws for a user error.
  *
  * @example
@@ -79,9 +79,38 @@ export async function main(argv: string[] = process.argv): Promise<number> {
         'silent',
       ]),
     )
+    .addHelpText(
+      'after',
+      `
+The web console is at http://<host>:<port>/console, the API docs at /docs.
+
+A model provider is configured by the environment:
+  OPENAI_API_KEY      OpenAI (agents default to openai/gpt-4o-mini)
+  OPENAI_BASE_URL     any OpenAI-compatible server (vLLM, LM Studio, llama.cpp, \`letta dev-model\`)
+  ANTHROPIC_API_KEY   Anthropic (agents default to anthropic/claude-haiku-4-5)
+  OLLAMA_BASE_URL     Ollama, e.g. http://localhost:11434
+  LETTA_DEFAULT_LLM_HANDLE  the model for agents created without one (e.g. openai/gpt-4o)`,
+    )
     .action(async (flags: ServerFlags) => {
       const { runServer } = await import('./server-command.js');
       exitCode = await runServer(flags);
+    });
+
+  program
+    .command('dev-model')
+    .description('run a scripted OpenAI-compatible model, to try the server without a provider key')
+    .option('--port <port>', 'port to listen on (env LETTA_DEV_MODEL_PORT, default 8284; 0 for any)')
+    .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
+    .addHelpText(
+      'after',
+      `
+Then: OPENAI_BASE_URL=http://127.0.0.1:<port>/v1 letta server
+"my name is X" makes it save X in the human block (memory_insert); anything else is echoed
+with what it remembers. It lists gpt-4o-mini and dev-model, and answers to any model name.`,
+    )
+    .action(async (flags: { port?: string; host?: string }) => {
+      const { runDevModel } = await import('./dev-model-command.js');
+      exitCode = await runDevModel(flags);
     });
 
   program

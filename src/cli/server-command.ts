@@ -28,6 +28,9 @@ export async function runServer(flags: ServerFlags): Promise<number> {
   // killed predecessor are failed at start, then swept).
   const core = await createCore(config, log, { exclusive: true, deferTokenizer: true });
   let app: FastifyInstance;
+  // Ask OpenAI-compatible endpoints what they serve while the app builds (model checks at agent
+  // creation, the default model, the console's model list); announced when it takes a while.
+  const discovery = discoverModels(core);
   try {
     await checkCredentials(core);
     app = await buildApp(core);
@@ -37,14 +40,18 @@ export async function runServer(flags: ServerFlags): Promise<number> {
     throw err;
   }
   const url = baseUrl(app, config);
-  // One write, so whoever waits for the listening line also sees the docs line.
+  const models = await discovery;
+  // One write, so whoever waits for the listening line also sees the lines after it.
   let banner = `letta-ts listening on ${url} (${core.database.dialect}: ${core.database.location})\n`;
+  banner += `letta-ts console: ${url}/console  API docs: ${url}/docs\n`;
+  if (models) banner += `letta-ts models: ${models}\n`;
   if (config.docs) {
     const file = join(process.cwd(), 'openapi.json');
     writeFileSync(file, `${JSON.stringify(app.swagger(), null, 2)}\n`);
     banner += `letta-ts API docs at ${url}/docs (OpenAPI spec: ${url}/openapi.json, written to ${file})\n`;
   }
   process.stdout.write(banner);
+  if (core.providers.providers.length === 0) log.warn(NO_PROVIDER_WARNING);
   // The tokenizer tables load once the server answers (counts are estimated until then).
   setImmediate(() => void warmTokenizer());
   // Load the Python sandbox's workers now, in the background, so the first tool call is warm.
@@ -53,6 +60,40 @@ export async function runServer(flags: ServerFlags): Promise<number> {
     log.warn('LETTA_API_KEY is shorter than 16 characters: use a long random key');
   }
   return waitForShutdown(app, core);
+}
+
+/** Logged at start when no model provider is configured. */
+export const NO_PROVIDER_WARNING =
+  'No model provider is configured: agents cannot answer. Set OPENAI_API_KEY, OPENAI_BASE_URL (any ' +
+  'OpenAI-compatible server; `letta dev-model` runs a scripted one), ANTHROPIC_API_KEY or OLLAMA_BASE_URL and restart';
+
+/**
+ * Refreshes the providers' model lists (3 s at most) and says what was found, in one line:
+ * `openai at http://…/v1: 3 models, new agents default to openai/x`. Prints a notice when the
+ * endpoints take more than 1.5 s.
+ */
+async function discoverModels(core: Core): Promise<string | undefined> {
+  const { providers } = core;
+  if (providers.providers.length === 0) return undefined;
+  const notice = setTimeout(() => {
+    const where = providers.providers.map((p) => p.endpoint).join(', ');
+    process.stdout.write(`letta-ts: asking ${where} for its models (up to 3 s)…\n`);
+  }, 1500);
+  const reports = await providers.refresh({ timeoutMs: 3000 }).finally(() => clearTimeout(notice));
+  const parts = providers.providers.map((p) => {
+    const report = reports.find((r) => r.provider === p.name);
+    const found = !report
+      ? ''
+      : report.ok
+        ? `: ${report.models} models`
+        : `: model list unavailable (${report.error ?? 'no answer'}), any model name accepted`;
+    return `${p.name} at ${p.endpoint}${found}`;
+  });
+  const fallback = core.config.defaultLlmHandle ?? providers.defaultChatHandle();
+  const tail = fallback
+    ? `; agents created without a model use ${fallback}`
+    : '; agents need a model (set LETTA_DEFAULT_LLM_HANDLE for a default)';
+  return `${parts.join('; ')}${tail}`;
 }
 
 /**

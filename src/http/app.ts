@@ -50,7 +50,9 @@ export async function buildApp(core: Core, options: BuildAppOptions = {}): Promi
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     schemaController: lazySchemaController(),
     ajv: {
-      customOptions: { removeAdditional: true, useDefaults: true, coerceTypes: false, allErrors: false },
+      // removeAdditional off: a field a strict (additionalProperties: false) body does not know is
+      // a 422 naming it, never silently dropped (a PATCH that ignores `tools` looks like success).
+      customOptions: { removeAdditional: false, useDefaults: true, coerceTypes: false, allErrors: false },
     },
     frameworkErrors: (err, request, reply) => sendError(err, request, reply),
     clientErrorHandler,

@@ -71,6 +71,15 @@ export function credentialKey(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex').slice(0, 32);
 }
 
+/** Why no credential was found: a header without its `Bearer ` prefix is said so. */
+function missingCredentials(request: FastifyRequest): string {
+  const header = request.headers.authorization?.trim();
+  if (header && !/^bearer\s/i.test(header)) {
+    return "The Authorization header must start with 'Bearer ': send Authorization: Bearer <API key>";
+  }
+  return 'Missing credentials: send Authorization: Bearer <API key>';
+}
+
 /** Installs `request.ctx` and, when auth is on, the credential check. */
 export function installAuth(app: FastifyInstance, core: Core): void {
   app.decorateRequest('ctx', null as unknown as RequestContext);
@@ -87,9 +96,7 @@ export function installAuth(app: FastifyInstance, core: Core): void {
       reply.header('WWW-Authenticate', 'Bearer');
       throw new LettaError(
         'UNAUTHORIZED',
-        token === undefined
-          ? 'Missing credentials: send Authorization: Bearer <API key>'
-          : 'Invalid API key or password',
+        token === undefined ? missingCredentials(request) : 'Invalid API key or password',
       );
     }
     request.ctx = caller;

@@ -6,6 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, isLettaError } from '../errors.js';
+import { describePattern } from './pattern-messages.js';
 
 export interface ErrorAnswer {
   status: number;
@@ -112,9 +113,27 @@ function validationDetail(err: FastifyError): string {
   const first = err.validation?.[0];
   if (!first) return err.message;
   const where = `${err.validationContext ?? 'request'}${first.instancePath ?? ''}`;
+  const params = first.params as { pattern?: unknown; additionalProperty?: unknown } | undefined;
+  if (first.keyword === 'pattern' && typeof params?.pattern === 'string') {
+    return `${where} ${describePattern(params.pattern)}`;
+  }
+  if (first.keyword === 'additionalProperties' && typeof params?.additionalProperty === 'string') {
+    return `${where} has an unknown field '${params.additionalProperty}' (see /docs for the fields it accepts)`;
+  }
   const allowed = (first.params as { allowedValues?: unknown } | undefined)?.allowedValues;
   const suffix = Array.isArray(allowed) ? `: ${allowed.map(String).join(', ')}` : '';
   return `${where} ${first.message ?? 'is invalid'}${suffix}`;
+}
+
+/** "The request body is larger than 1 MB (1048576 bytes), the server's limit: …" */
+function bodyTooLarge(limit: number | undefined): string {
+  if (!limit) return 'The request body is too large';
+  const size =
+    limit >= 1 << 20 ? `${+(limit / (1 << 20)).toFixed(2)} MB` : `${+(limit / 1024).toFixed(2)} kB`;
+  return (
+    `The request body is larger than ${size} (${limit} bytes), the server's limit: send less, ` +
+    'or start the server with a larger --body-limit (LETTA_BODY_LIMIT), e.g. --body-limit 5mb'
+  );
 }
 
 /**
@@ -128,6 +147,9 @@ export function sendError(
   reshape?: (answer: ErrorAnswer) => { status: number; body: object },
 ): FastifyReply {
   const internal = toErrorAnswer(err);
+  if ((err as Partial<FastifyError> | null)?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    internal.body.detail = bodyTooLarge(request.routeOptions?.bodyLimit);
+  }
   const answer = reshape ? { ...reshape(internal), internal: internal.internal } : internal;
   if (answer.internal) request.log.error({ err }, 'unhandled error');
   else if (answer.status >= 500) {

@@ -55,9 +55,15 @@ export interface NameOptions {
 }
 
 export interface AgentDefaults {
-  defaultLlmHandle: string | undefined;
+  /** The model for agents created without one (LETTA_DEFAULT_LLM_HANDLE, or the only provider's). */
+  defaultLlmHandle(): string | undefined;
   defaultEmbeddingHandle: string | undefined;
-  /** Normalises a model name to a handle (`gpt-4o-mini` → `openai/gpt-4o-mini`) when it can. */
+  /**
+   * Checks a model name and normalises it to a handle (`gpt-4o-mini` → `openai/gpt-4o-mini`);
+   * throws NO_PROVIDER or MODEL_NOT_FOUND naming what is available.
+   */
+  checkModel(model: string): string;
+  /** Normalises a model name to a handle when it can, never throws (agent-file imports warn instead). */
   normalizeModel(model: string): string;
 }
 
@@ -86,7 +92,7 @@ export class AgentService {
         'name must be 1-100 characters: letters, digits, spaces, dots, underscores and dashes, starting with a letter or digit',
       );
     }
-    const model = input.model ?? this.defaults.defaultLlmHandle;
+    const model = input.model ?? this.defaults.defaultLlmHandle();
     const now = nowIso();
     const agent: AgentRecord = {
       id: newId('agent'),
@@ -95,7 +101,7 @@ export class AgentService {
       description: input.description ?? null,
       agent_type: type,
       system: input.system ?? defaultSystemPrompt(type),
-      model: model ? this.defaults.normalizeModel(model) : null,
+      model: model ? this.defaults.checkModel(model) : null,
       embedding: input.embedding ?? this.defaults.defaultEmbeddingHandle ?? null,
       context_window_limit: input.context_window_limit ?? null,
       model_settings: input.model_settings ?? {},
@@ -173,7 +179,7 @@ export class AgentService {
     options: NameOptions = {},
   ): Promise<AgentRecord> {
     const agent = await this.get(ctx, idOrName);
-    if (patch.model) patch.model = this.defaults.normalizeModel(patch.model);
+    if (patch.model) patch.model = this.defaults.checkModel(patch.model);
     const rename = patch.name !== undefined && patch.name !== agent.name ? patch.name : undefined;
     if (rename !== undefined && !NAME_RE.test(rename))
       throw new LettaError('VALIDATION_ERROR', 'name has an invalid format');

@@ -94,6 +94,19 @@ export class RunRepository {
     return row && fromRow(row);
   }
 
+  /** The failed or cancelled runs among `ids` (to mark the turns that did not complete). */
+  async listUnsuccessful(org: string, ids: readonly string[]): Promise<RunRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('organization_id', '=', org)
+      .where('id', 'in', [...ids])
+      .where('status', 'in', ['failed', 'cancelled'])
+      .execute();
+    return rows.map(fromRow);
+  }
+
   /** A run by id in any organization (crash recovery only; API paths use {@link get}). */
   async getAny(id: string): Promise<RunRecord | undefined> {
     const row = await this.db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();

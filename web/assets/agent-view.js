@@ -209,6 +209,7 @@ export async function agentView(root, { agent: ref, conversation }, signal) {
     const liveText = live.querySelector('.text');
     list.appendChild(live);
     let reasoning = null;
+    let failure = null;
     status('Agent is working…', 'busy');
     try {
       await streamNdjson(
@@ -227,9 +228,12 @@ export async function agentView(root, { agent: ref, conversation }, signal) {
             list.insertBefore(messageItem({ ...line, message_type: line.type }), live);
             if (line.type === 'tool_return_message') reasoning = null;
           } else if (line.error) {
-            status(`The run failed: ${line.error.detail ?? line.error.code}`, 'error');
+            failure = String(line.error.detail ?? line.error.code);
+            status(`The run failed: ${failure}`, 'error');
           } else if (line.done) {
-            if (line.stop_reason && line.stop_reason !== 'end_turn') status(`Stopped: ${line.stop_reason}`, 'error');
+            // The error line came first: keep its detail, add the stop reason.
+            if (failure) status(`The run failed (${line.stop_reason ?? 'error'}): ${failure}`, 'error');
+            else if (line.stop_reason && line.stop_reason !== 'end_turn') status(`Stopped: ${line.stop_reason}`, 'error');
             else status('');
           }
           list.scrollTop = list.scrollHeight;
@@ -238,8 +242,11 @@ export async function agentView(root, { agent: ref, conversation }, signal) {
     } catch (err) {
       status('');
       reportError(err);
+      failure = failure ?? 'request failed';
     } finally {
       send.disabled = false;
+      // A failed turn gives the text back, to send again once the problem is fixed.
+      if (failure && !input.value) input.value = text;
       input.focus();
     }
     try {

@@ -41,9 +41,16 @@ function newAgentForm(models) {
     field(
       'na-model',
       'Model',
-      h('input', { id: 'na-model', name: 'model', list: 'na-models', maxlength: 200, placeholder: 'server default', autocomplete: 'off' }),
+      h(
+        'select',
+        { id: 'na-model', name: 'model', 'aria-describedby': 'na-model-hint' },
+        h('option', { value: '' }, 'Server default'),
+        models.map((m) => h('option', { value: m.handle }, m.handle)),
+      ),
+      models.length > 0
+        ? 'The models the server can reach (GET /v1/models/).'
+        : 'No model provider is configured: start the server with OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY or OLLAMA_BASE_URL.',
     ),
-    h('datalist', { id: 'na-models' }, models.map((m) => h('option', { value: m.handle }))),
     field('na-persona', 'Persona', h('textarea', { id: 'na-persona', name: 'persona', rows: 3, maxlength: 100000, placeholder: 'Who the agent is.' })),
     field('na-human', 'Human', h('textarea', { id: 'na-human', name: 'human', rows: 3, maxlength: 100000, placeholder: 'What the agent knows about you.' })),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Create agent')),

@@ -47,12 +47,26 @@ function body(m) {
   }
 }
 
+/** The mark of a user message whose turn failed or was cancelled (`run_error`), or null. */
+function runError(m) {
+  const e = m.run_error;
+  if (!e || typeof e !== 'object') return null;
+  const label = e.status === 'cancelled' ? 'cancelled' : `failed: ${e.stop_reason ?? 'error'}`;
+  return h(
+    'p',
+    { class: 'run-error' },
+    h('span', { class: 'badge bad' }, label),
+    e.detail ? ` ${String(e.detail)}` : ' (no reply)',
+  );
+}
+
 /** One message as an `<li>`; `type` picks the style (`msg user_message`, …). */
 export function messageItem(m) {
   const type = String(m.message_type ?? 'unknown');
+  const failed = runError(m);
   return h(
     'li',
-    { class: `msg ${type}`, 'data-type': type },
+    { class: `msg ${type}${failed ? ' failed' : ''}`, 'data-type': type },
     h(
       'div',
       { class: 'meta' },
@@ -60,5 +74,6 @@ export function messageItem(m) {
       m.date ? h('time', { datetime: m.date }, when(m.date)) : null,
     ),
     body(m),
+    failed,
   );
 }

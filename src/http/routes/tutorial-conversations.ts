@@ -8,6 +8,7 @@ import { Type } from 'typebox';
 import type { Core } from '../../core.js';
 import { idPattern } from '../../ids.js';
 import { toLettaMessages } from '../../runtime/letta-messages.js';
+import { markFailedTurns } from '../failed-turns.js';
 import { defineRoute, type Route } from '../route.js';
 import { DEFAULT_LIMIT, Id, Limit, NullableText } from '../schemas.js';
 import { AgentParams } from './tutorial-agents.js';
@@ -114,7 +115,7 @@ export function tutorialConversationRoutes(core: Core): Route[] {
           after: query.after,
         });
         const kept = query.include_system ? rows : rows.filter((m) => m.role !== 'system');
-        return kept.slice(0, limit).flatMap(toLettaMessages);
+        return markFailedTurns(core, ctx.org, kept.slice(0, limit).flatMap(toLettaMessages));
       },
     }),
   ];

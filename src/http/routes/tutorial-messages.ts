@@ -9,6 +9,7 @@ import type { SendResult } from '../../services/message-service.js';
 import { defineRoute, type Route } from '../route.js';
 import { Id } from '../schemas.js';
 import { ndjsonBody } from '../streaming/ndjson-stream.js';
+import { logStreamFailure } from '../streaming/stream-failure-log.js';
 import { setStreamHeaders } from '../streaming/stream-headers.js';
 import { RunView, runView } from './run-view.js';
 
@@ -89,6 +90,7 @@ export function tutorialMessageRoutes(core: Core): Route[] {
           const handle = await core.messages.start(req.ctx, { ...input, streamTokens: true });
           setStreamHeaders(reply, 'application/x-ndjson; charset=utf-8');
           reply.header('x-run-id', handle.run.id);
+          logStreamFailure(req.log, handle);
           return reply.send(ndjsonBody(handle, core.config.keepaliveMs));
         }
         const result = await core.messages.send(req.ctx, input);

@@ -3,7 +3,9 @@
  * as produced. Assistant text arrives as `{"content": "<delta>"}`; reasoning, tool calls and tool
  * returns are typed lines without a `content` key (so a client printing every `content` prints
  * exactly the reply); keepalive lines during long tool calls; the last line is
- * `{"done": true, "stop_reason", "usage", "run_id", "conversation_id"}`.
+ * `{"done": true, "stop_reason", "usage", "run_id", "conversation_id"}`, preceded by
+ * `{"error": {"detail", "code"}}` when the run failed. The text of consecutive steps is separated
+ * by a newline, as the non-streamed reply's `content` joins them.
  */
 import { PassThrough } from 'node:stream';
 import type { ChannelItem, StreamEvent } from '../../runtime/run-channel.js';
@@ -13,7 +15,7 @@ export function ndjsonLine(item: ChannelItem): object | null {
   if (item.kind === 'end') return null;
   const e = item.event;
   if (item.kind === 'delta') {
-    if (e.message_type === 'assistant_message') return { content: e.content };
+    if (e.message_type === 'assistant_message') return { content: String(e.content ?? '') };
     // A tool call is sent once, whole, when its step ends (not also as argument fragments).
     if (e.message_type === 'tool_call_message') return null;
     return typedLine(e);
@@ -50,8 +52,16 @@ export function ndjsonBody(handle: RunHandle, keepaliveMs: number): PassThrough 
     keepaliveMs,
   );
   keepalive.unref();
+  // The assistant message whose text was written last: a new step's text starts on a new line.
+  let lastText: string | undefined;
   const unsubscribe = handle.channel.subscribe(0, (item) => {
     const line = ndjsonLine(item);
+    if (line && 'content' in line && line.content !== '' && item.kind === 'delta') {
+      const id = String(item.event.id);
+      if (lastText !== undefined && id !== lastText)
+        (line as { content: string }).content = `\n${line.content}`;
+      lastText = id;
+    }
     if (line) write(line);
   });
   handle.done.then(

@@ -7,6 +7,7 @@
 import type { Core } from '../../core.js';
 import { type LettaMessage, toLettaMessages } from '../../runtime/letta-messages.js';
 import type { MessageListQuery } from '../../store/message-repository.js';
+import { markFailedTurns } from '../failed-turns.js';
 
 export async function listTypedMessages(
   core: Core,
@@ -23,7 +24,7 @@ export async function listTypedMessages(
       .flatMap(toLettaMessages)
       .filter((m) => !types || types.length === 0 || types.includes(m.message_type));
     const edge = backwards ? rows[0] : rows.at(-1);
-    if (out.length > 0 || rows.length < query.limit || !edge) return out;
+    if (out.length > 0 || rows.length < query.limit || !edge) return markFailedTurns(core, org, out);
     cursor = backwards ? { ...cursor, before: edge.id } : { ...cursor, after: edge.id };
   }
   return [];

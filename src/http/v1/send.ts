@@ -11,6 +11,7 @@ import type { LettaMessage } from '../../runtime/letta-messages.js';
 import type { SendInput, SendResult } from '../../services/message-service.js';
 import type { AgentRecord } from '../../store/records.js';
 import { errorTypeFor, liveRunSse, sendSse } from '../streaming/sse-stream.js';
+import { logStreamFailure } from '../streaming/stream-failure-log.js';
 
 const TextPart = Type.Object({
   type: Type.String({ maxLength: 50 }),
@@ -125,6 +126,7 @@ export async function answerSend(
     return lettaResponse(result, types);
   }
   const handle = await core.messages.start(req.ctx, input);
+  logStreamFailure(req.log, handle);
   const body$ = liveRunSse(
     handle.channel,
     0,

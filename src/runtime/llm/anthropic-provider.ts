@@ -69,6 +69,7 @@ export class AnthropicProvider implements ModelClient {
       deadlineExceeded: guard.deadlineExceeded,
       requestTimeoutMs: this.#transport.timeoutMs,
       idleTimeoutMs: this.#transport.streamIdleTimeoutMs,
+      endpoint: this.baseURL,
     });
   }
 

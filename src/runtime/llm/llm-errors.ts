@@ -82,6 +82,21 @@ export interface LlmErrorContext {
   deadlineExceeded?: boolean;
   /** That deadline, for the message. */
   requestTimeoutMs?: number;
+  /** The endpoint called: connection failures name the setting it came from. */
+  endpoint?: string;
+}
+
+const ENDPOINT_SETTING: Readonly<Record<string, string>> = {
+  openai: 'OPENAI_BASE_URL',
+  anthropic: 'ANTHROPIC_BASE_URL',
+  ollama: 'OLLAMA_BASE_URL',
+};
+
+/** ` (OPENAI_BASE_URL=http://…)`: where a connection failure went, so the user knows what to fix. */
+function settingOf(ctx: LlmErrorContext): string {
+  if (!ctx.endpoint) return '';
+  const name = ENDPOINT_SETTING[ctx.provider];
+  return name ? ` (${name}=${ctx.endpoint})` : ` (${ctx.endpoint})`;
 }
 
 type SdkApiError = InstanceType<typeof OpenAI.APIError> | InstanceType<typeof Anthropic.APIError>;
@@ -132,15 +147,19 @@ export function toLlmError(err: unknown, ctx: LlmErrorContext): LettaError | Llm
   if (err instanceof LettaError) return err;
   const safe = (text: string) => clip(redactSecrets(text, [ctx.apiKey]));
   if (isSdk(err, 'APIConnectionTimeoutError')) {
-    return new LettaError('LLM_TIMEOUT', `${who} did not respond in time (request timed out)`);
+    return new LettaError(
+      'LLM_TIMEOUT',
+      `${who} did not respond in time (request timed out)${settingOf(ctx)}`,
+    );
   }
   if (isAbortError(err)) return new LlmAbortError(err);
   if (isSdk(err, 'APIError')) {
     const apiErr = err as SdkApiError;
     const status = apiErr.status;
     if (status === undefined) {
-      const text = isSdk(err, 'APIConnectionError') ? connectionDetail(apiErr) : providerDetail(apiErr);
-      return new LettaError('LLM_ERROR', `${who} failed: ${safe(text)}`);
+      const connection = isSdk(err, 'APIConnectionError');
+      const text = connection ? connectionDetail(apiErr) : providerDetail(apiErr);
+      return new LettaError('LLM_ERROR', `${who} failed: ${safe(text)}${connection ? settingOf(ctx) : ''}`);
     }
     const detail = safe(providerDetail(apiErr));
     if (status === 429)
@@ -155,7 +174,7 @@ export function toLlmError(err: unknown, ctx: LlmErrorContext): LettaError | Llm
     return new LettaError('LLM_ERROR', `${who} failed (${status}): ${detail}`);
   }
   const text = err instanceof Error ? connectionDetail(err) : String(err);
-  return new LettaError('LLM_ERROR', `${who} failed: ${safe(text)}`);
+  return new LettaError('LLM_ERROR', `${who} failed: ${safe(text)}${settingOf(ctx)}`);
 }
 
 const CONTEXT_OVERFLOW =

@@ -40,6 +40,8 @@ const OPENAI_NOT_CHAT = /audio|realtime|tts|transcribe|image|search|instruct/;
 export class ModelDirectory {
   readonly #providers: readonly ProviderConfig[];
   readonly #known: Record<ModelKind, Map<ProviderType, Map<string, number | undefined>>>;
+  /** Providers whose `GET /models` answered with at least one model: their list is complete. */
+  readonly #discovered = new Set<ProviderType>();
 
   constructor(providers: readonly ProviderConfig[]) {
     this.#providers = providers;
@@ -58,6 +60,16 @@ export class ModelDirectory {
   /** The first provider (in preference order) that lists `name`. */
   owner(kind: ModelKind, name: string): ProviderConfig | undefined {
     return this.#providers.find((p) => this.#known[kind].get(p.name)?.has(name));
+  }
+
+  /** True when `provider` told us what it serves (a successful `GET /models` with models). */
+  discovered(provider: ProviderType): boolean {
+    return this.#discovered.has(provider);
+  }
+
+  /** True when `provider`'s list (catalog, env lists, discovery) names `name`. */
+  lists(kind: ModelKind, p: ProviderConfig, name: string): boolean {
+    return this.#entries(kind, p).has(name);
   }
 
   /** The size recorded for a model, if any. */
@@ -119,6 +131,7 @@ export class ModelDirectory {
           models++;
         }
       }
+      if (models > 0) this.#discovered.add(p.name);
       return { provider: p.name, ok: true, models };
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);

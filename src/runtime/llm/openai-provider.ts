@@ -112,6 +112,7 @@ export class OpenAIProvider implements ModelClient {
       deadlineExceeded: guard.deadlineExceeded,
       requestTimeoutMs: this.#transport.timeoutMs,
       idleTimeoutMs: this.#transport.streamIdleTimeoutMs,
+      endpoint: this.baseURL,
     });
   }
 

@@ -33,6 +33,23 @@ export interface ProviderRegistry {
   resolve(handle: string): ResolvedModel;
   /** The embedding model a handle names; throws NO_PROVIDER, NO_EMBEDDING_MODEL or MODEL_NOT_FOUND. */
   resolveEmbedding(handle: string): ResolvedEmbeddingModel;
+  /**
+   * The handle `resolve` gives `handle`, after checking the model is one its provider serves;
+   * throws NO_PROVIDER or MODEL_NOT_FOUND (naming what is available). "Serves" means: listed by
+   * the provider (catalog, LETTA_MODELS, `GET /models`), or, for the official OpenAI and
+   * Anthropic endpoints, named like their models (`gpt-…`, `o3…`, `claude-…`: new models appear
+   * before the catalog knows them). A custom endpoint whose model list could not be fetched
+   * accepts any name (vLLM, LM Studio… serve what they were started with). With no provider at
+   * all, any handle is accepted: the agent can be set up before a key is given (sends fail with
+   * NO_PROVIDER naming the variables).
+   */
+  checkChatModel(handle: string): string;
+  /**
+   * The model for agents created without one when exactly one provider is configured: OpenAI's
+   * `gpt-4o-mini`, Anthropic's `claude-haiku-4-5`, or the first chat model a custom endpoint
+   * (OPENAI_BASE_URL, Ollama) lists; undefined otherwise.
+   */
+  defaultChatHandle(): string | undefined;
   /** Chat models of the configured providers (catalog, env lists, discovery). */
   listModels(): ModelInfo[];
   /** Embedding models of the configured providers; `dimension` 0 means unknown. */
@@ -177,10 +194,39 @@ export function createProviderRegistry(env: NodeJS.ProcessEnv = process.env): Pr
     });
   }
 
+  function checkChatModel(handle: string): string {
+    if (providers.length === 0) return handle;
+    const { provider: p, model } = split(handle, 'chat');
+    const named =
+      !p.custom &&
+      p.type !== 'ollama' &&
+      providerForBareName(model) === p.type &&
+      !model.startsWith('text-embedding');
+    const open = p.custom && !directory.discovered(p.name);
+    if (named || open || directory.lists('chat', p, model)) return `${p.name}/${model}`;
+    const available = directory.listChat().map((m) => m.handle);
+    const shown =
+      available.slice(0, 20).join(', ') + (available.length > 20 ? `, … (${available.length} in all)` : '');
+    throw new LettaError(
+      'MODEL_NOT_FOUND',
+      `Model '${handle}' is not served by provider '${p.name}' (${p.endpoint}). Available: ${shown || 'none'} (GET /v1/models/ lists them)`,
+    );
+  }
+
+  function defaultChatHandle(): string | undefined {
+    const only = providers.length === 1 ? providers[0] : undefined;
+    if (!only) return undefined;
+    if (!only.custom && only.type === 'openai') return 'openai/gpt-4o-mini';
+    if (!only.custom && only.type === 'anthropic') return 'anthropic/claude-haiku-4-5';
+    return directory.discovered(only.name) ? directory.listChat()[0]?.handle : undefined;
+  }
+
   return {
     providers: providers.map(({ name, type, endpoint }) => ({ name, type, endpoint })),
     resolve,
     resolveEmbedding,
+    checkChatModel,
+    defaultChatHandle,
     listModels: () => directory.listChat(),
     listEmbeddingModels: () => directory.listEmbedding(),
 

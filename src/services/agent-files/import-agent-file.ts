@@ -163,7 +163,7 @@ async function insertAgent(
     system: a.system ?? defaultSystemPrompt(type as (typeof AGENT_TYPES)[number]),
     model: model
       ? checkedModel(deps, model, `${path}.llm_config`, warnings)
-      : (deps.defaults.defaultLlmHandle ?? null),
+      : (deps.defaults.defaultLlmHandle() ?? null),
     embedding: embedding
       ? checkedEmbedding(deps, embedding, `${path}.embedding_config`, warnings)
       : (deps.defaults.defaultEmbeddingHandle ?? null),
