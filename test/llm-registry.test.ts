@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import { LettaError } from '../src/errors.js';
 import { readTransportOptions } from '../src/runtime/llm/config.js';
 import { createProviderRegistry } from '../src/runtime/llm/index.js';
-import { toOpenAIBody } from '../src/runtime/llm/openai-format.js';
 import { startFakeLlm } from './support/fake-llm.js';
 
 const OPENAI = { OPENAI_API_KEY: 'sk-test-registry-SECRET' };
