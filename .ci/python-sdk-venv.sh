@@ -15,6 +15,13 @@
 set -euo pipefail
 
 # letta-ts: the SDK is test data beside the project (../shared/vendor/letta-python), never copied in.
+# A clone elsewhere (CI's fresh clone) finds it in the workplace's shared folder instead.
+if [ -z "${LETTA_PY_SRC:-}" ]; then
+  for candidate in "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/../shared/vendor/letta-python" \
+    /work/shared/vendor/letta-python; do
+    if [ -f "$candidate/pyproject.toml" ]; then LETTA_PY_SRC=$candidate; break; fi
+  done
+fi
 SRC=${LETTA_PY_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/../shared/vendor/letta-python}
 VENV=${LETTA_PY_VENV:-${TMPDIR:-/tmp}/letta-python-sdk-venv}
 BASE_PY=${LETTA_PY_BASE_PYTHON:-python3}
