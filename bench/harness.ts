@@ -3,7 +3,9 @@
  * stopping them, reading a process's RSS, percentiles.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface Started {
   child: ChildProcess;
@@ -70,4 +72,22 @@ export function rssMiB(pid: number): number {
 /** The p-th percentile of an ascending array. */
 export function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
+}
+
+/** `letta server` on a fresh SQLite home, talking to the scripted model at `modelUrl`. */
+export async function startLettaOnSqlite(
+  modelUrl: string,
+  name: string,
+): Promise<{ child: ChildProcess; url: string; ms: number; home: string }> {
+  const home = mkdtempSync(join(tmpdir(), `letta-${name}-`));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    LETTA_HOME: home,
+    OPENAI_API_KEY: 'bench',
+    OPENAI_BASE_URL: modelUrl,
+    LETTA_LOG_LEVEL: 'warn',
+  };
+  delete env.LETTA_PG_URI;
+  const server = await startLetta(env, 18800 + Math.floor(Math.random() * 400));
+  return { ...server, home };
 }

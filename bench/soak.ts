@@ -7,11 +7,10 @@
  *
  * Options (env): BENCH_SOAK_MINUTES=30 BENCH_SOAK_CLIENTS=16 LETTA_SQLITE_WAL_CHECKPOINT_MB=32.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { pct, rssMiB, startJsonLine, startLetta, stop } from './harness.js';
+import { pct, rssMiB, startJsonLine, startLettaOnSqlite, stop } from './harness.js';
 
 const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 30);
 const CLIENTS = Number(process.env.BENCH_SOAK_CLIENTS ?? 16);
@@ -35,17 +34,9 @@ const mib = (b: number) => (b / 1048576).toFixed(1);
 
 async function main(): Promise<void> {
   const model = await startJsonLine(process.execPath, ['.bench-build/bench/processes/fake-llm.js']);
-  const home = mkdtempSync(join(tmpdir(), 'letta-soak-'));
+  const server = await startLettaOnSqlite(model.url, 'soak');
+  const home = server.home;
   const db = join(home, 'letta.db');
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    LETTA_HOME: home,
-    OPENAI_API_KEY: 'bench',
-    OPENAI_BASE_URL: model.url,
-    LETTA_LOG_LEVEL: 'warn',
-  };
-  delete env.LETTA_PG_URI;
-  const server = await startLetta(env, 18800 + Math.floor(Math.random() * 100));
   const pool = new Pool(server.url, { connections: CLIENTS + 2, pipelining: 1 });
   const post = async (path: string, body: unknown) => {
     const r = await pool.request({

@@ -5,11 +5,9 @@
  * streams that completed with their `done` line, the time until all had, and the server's RSS
  * at the peak and after.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { Pool } from 'undici';
-import { rssMiB, startJsonLine, startLetta, stop } from './harness.js';
+import { rssMiB, startJsonLine, startLettaOnSqlite, stop } from './harness.js';
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
 
@@ -18,16 +16,8 @@ async function main(): Promise<void> {
     ...process.env,
     FAKE_LLM_CHUNK_DELAY_MS: '100',
   });
-  const home = mkdtempSync(join(tmpdir(), 'letta-streams-'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    LETTA_HOME: home,
-    OPENAI_API_KEY: 'bench',
-    OPENAI_BASE_URL: model.url,
-    LETTA_LOG_LEVEL: 'warn',
-  };
-  delete env.LETTA_PG_URI;
-  const server = await startLetta(env, 18900 + Math.floor(Math.random() * 100));
+  const server = await startLettaOnSqlite(model.url, 'streams');
+  const home = server.home;
   const pool = new Pool(server.url, { connections: STREAMS + 10, pipelining: 1 });
   const post = async (path: string, body: unknown) => {
     const r = await pool.request({
