@@ -111,10 +111,12 @@ describe.each(DIALECTS)('agent files (%s)', (dialect) => {
     expect(shared(main).id).toBe(shared(sleeper).id);
     expect(main!.tags).toEqual(['support', 'imported']);
     expect(main!.tool_rules).toEqual([{ tool_name: 'send_message', type: 'exit_loop' }]);
+    // web_search is one of our built-in tools now (the tools sandbox): mapped, not dropped.
     expect(main!.tools.map((t) => t.name).sort()).toEqual([
       'conversation_search',
       'memory_replace',
       'weather',
+      'web_search',
     ]);
     const weather = main!.tools.find((t) => t.name === 'weather')!;
     expect(weather.tool_type).toBe('external_mcp');
@@ -141,9 +143,7 @@ describe.each(DIALECTS)('agent files (%s)', (dialect) => {
     const w = res.warnings.join('\n');
     expect(w).toContain("groups[0]: sleeptime group of 'helper', 'helper-sleeptime' not stored");
     expect(w).toContain("mcp_servers[0]: MCP server 'weather-server' not stored");
-    expect(w).toContain(
-      "tools[2]: built-in tool 'web_search' (letta_builtin) is not served by this server, dropped",
-    );
+    expect(w).not.toContain("'web_search'");
     expect(w).toContain("tools[4].tool_type: unknown tool type 'quantum_tool'");
     expect(w).toContain('agents[0].favourite_colour: unknown field, ignored');
     expect(w).toContain(

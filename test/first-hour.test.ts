@@ -122,10 +122,11 @@ describe('the first hour (sqlite)', () => {
 
   it('PATCH with a field the route does not handle is 422 naming it', async () => {
     await call('POST', '/agents', { name: 'strict', model: 'gpt-4o-mini' });
-    const res = await call('PATCH', '/agents/strict', { tools: ['web_search'] });
+    // (`tools` is a field PATCH handles now: the tools sandbox takes them by name.)
+    const res = await call('PATCH', '/agents/strict', { embeding: 'openai/text-embedding-3-small' });
     expect(res.status).toBe(422);
     expect(res.body).toMatchObject({ code: 'VALIDATION_ERROR' });
-    expect(res.body.detail).toContain("unknown field 'tools'");
+    expect(res.body.detail).toContain("unknown field 'embeding'");
     expect((await call('POST', '/agents', { name: 'strict2', colour: 'red' })).status).toBe(422);
   });
 

@@ -63,7 +63,12 @@ export async function readImportForm(request: FastifyRequest): Promise<ImportFor
         'the agent file is larger than LETTA_AGENT_FILE_LIMIT allows',
       );
     }
-    throw err;
+    if (err instanceof LettaError) throw err;
+    // Anything else the multipart parser raises means the body is not a well-formed form.
+    throw new LettaError(
+      'BAD_REQUEST',
+      `The request body is not valid multipart/form-data: ${String((err as Error).message).slice(0, 200)}`,
+    );
   }
   if (text === undefined)
     throw new LettaError('VALIDATION_ERROR', "body/file is required: a part named 'file'");
