@@ -4,7 +4,7 @@
  * multi-agent file with messages, tool calls, a shared block, a group, MCP and unknown tools,
  * export → import round trips, and malformed files answered 4xx with the JSON path.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Letta from '@letta-ai/letta-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,12 @@ import { type FakeLlm, startFakeLlm } from './support/fake-llm.js';
 import { multiAgentFile } from './support/multi-agent-file.js';
 import { REPO_ROOT, startTestServer, type TestServer } from './support/server.js';
 
-const AGENTFILES = join(REPO_ROOT, '..', 'shared', 'reference', 'agentfiles');
+// Letta's public agent files, beside the project (or in the workplace's shared folder when the
+// tree is a clone elsewhere, as CI's is).
+const AGENTFILES =
+  [join(REPO_ROOT, '..', 'shared', 'reference', 'agentfiles'), '/work/shared/reference/agentfiles'].find(
+    (dir) => existsSync(dir),
+  ) ?? join(REPO_ROOT, '..', 'shared', 'reference', 'agentfiles');
 const REAL_FILES = ['memgpt_agent.af', 'customer_service.af'];
 
 interface Imported {
