@@ -5,13 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
-import { runMetrics } from './metrics.js';
 import { OutboundClient, OutboundPolicy } from './net/index.js';
 import { ConversationGate } from './runtime/conversation-gate.js';
 import { createProviderRegistry, type ProviderRegistry } from './runtime/llm/index.js';
 import { RunChannels } from './runtime/run-channel.js';
 import { warmTokenizer } from './runtime/tokens.js';
 import { sandboxConfigFromEnv, ToolSandbox } from './runtime/tools/sandbox/tool-sandbox.js';
+import { Turns } from './runtime/turn.js';
 import { AgentFileService } from './services/agent-files/index.js';
 import { AgentService } from './services/agent-service.js';
 import { ApiKeyService } from './services/api-key-service.js';
@@ -29,6 +29,7 @@ import { type DatabaseHandle, migrateToLatest, openDatabase, Store } from './sto
 import { newIndexState } from './store/passage-repository.js';
 import { pingDatabase } from './store/ping.js';
 import { acquireProcessLock } from './store/process-lock.js';
+import { openRunSignals, type RunSignals } from './store/run-signals.js';
 
 export interface Core {
   config: ServerConfig;
@@ -54,6 +55,8 @@ export interface Core {
   /** The checked HTTP client for every destination a caller names (see `src/net`). */
   outbound: OutboundClient;
   channels: RunChannels;
+  /** Run events and cancels between processes (LISTEN/NOTIFY on PostgreSQL). */
+  signals: RunSignals;
   /** Whether this process should get new requests (draining, database answering): `/ready`. */
   readiness: Readiness;
   /** This process's identity, recorded as the owner of the runs it executes. */
@@ -147,26 +150,22 @@ export async function createCore(
     const archival = new ArchivalService(store, providers, log, config.limits);
     const outbound = new OutboundClient(new OutboundPolicy(config.outboundAllow));
     const callbacks = new CallbackService(store, outbound, log);
-    const messages = new MessageService({
+    const signals = await openRunSignals(config.pgUri, (err) =>
+      log.warn({ err: err.message }, 'run signal connection (LISTEN) lost; reconnecting'),
+    );
+    const turns = new Turns({
       store,
-      conversations,
-      providers,
       gate,
       channels,
       log,
       instanceId,
       conversationWaitMs: config.conversationWaitMs,
       defaultContextWindow: config.defaultContextWindow,
-      onRunEnd: (run) =>
-        runMetrics.runEnded(
-          run.status,
-          run.stop_reason ?? 'none',
-          (Date.parse(run.completed_at ?? run.updated_at) - Date.parse(run.created_at)) / 1000,
-        ),
       archival: archival.tools,
-      callbacks,
       sandbox,
+      signals,
     });
+    const messages = new MessageService({ store, conversations, providers, turns, callbacks });
     const onClose: Core['onClose'] = [];
     if (unlock) onClose.push(unlock);
     onClose.push(() => gate.close());
@@ -177,6 +176,7 @@ export async function createCore(
       const sweeper = startRunSweeper(store, config.conversationWaitMs, config.runLeaseMs, log);
       onClose.push(() => clearInterval(sweeper));
     }
+    onClose.push(() => signals.close());
     onClose.push(() => messages.drain(10_000));
     onClose.push(() => archival.drain());
     onClose.push(() => sandbox.close());
@@ -199,6 +199,7 @@ export async function createCore(
       callbacks,
       outbound,
       channels,
+      signals,
       readiness: new Readiness(() => pingDatabase(database.db, READINESS_PROBE_TIMEOUT_MS)),
       instanceId,
       onClose,

@@ -90,7 +90,12 @@ describe.each(DIALECTS)('agent files (%s)', (dialect) => {
         const fileTools = fileAgent.tool_ids.map((id) => doc.tools.find((t) => t.id === id)!);
         expect(agent.tools.map((t) => t.name).sort()).toEqual(fileTools.map((t) => t.name).sort());
         const custom = fileTools.filter((t) => t.tool_type === 'custom');
-        expect(res.not_runnable_tools.map((t) => t.name).sort()).toEqual(custom.map((t) => t.name).sort());
+        // Custom Python tools with their source run in the sandbox: none is reported as not runnable.
+        const pythonWithSource = (t: (typeof custom)[number]) =>
+          !!t.source_code && ((t as { source_type?: string }).source_type ?? 'python') === 'python';
+        expect(res.not_runnable_tools.map((t) => t.name).sort()).toEqual(
+          custom.filter((t) => !pythonWithSource(t)).map((t) => t.name).sort(),
+        );
         for (const c of custom) {
           const row = agent.tools.find((t) => t.name === c.name)!;
           expect(row.tool_type).toBe('custom');
@@ -285,11 +290,22 @@ describe.each(DIALECTS)('agent files (%s)', (dialect) => {
     tool.source_code = 'def escalate(reason: str):\n    return "v2"\n';
     const kept = await upload(JSON.stringify(doc), { name: 'cs-kept', override_existing_tools: false });
     expect(kept.warnings.join('\n')).toContain("a tool named 'escalate' exists; it is used as it is");
-    const id = kept.not_runnable_tools.find((t) => t.name === 'escalate')!.id;
+    expect(kept.not_runnable_tools).toEqual([]);
+    const [found] = (await client.tools.list({ name: 'escalate' })).getPaginatedItems();
+    const id = found!.id;
     expect((await client.tools.retrieve(id)).source_code).not.toContain('v2');
     const replaced = await upload(JSON.stringify(doc), { name: 'cs-replaced' });
-    expect(replaced.not_runnable_tools.find((t) => t.name === 'escalate')!.id).toBe(id);
+    expect(replaced.not_runnable_tools).toEqual([]);
+    expect((await client.tools.list({ name: 'escalate' })).getPaginatedItems().map((t) => t.id)).toEqual([id]);
     expect((await client.tools.retrieve(id)).source_code).toContain('v2');
+    // The imported tool runs, in the sandbox, as the replaced definition.
+    const ran = await fetch(`${server.baseUrl}/v1/agents/${replaced.agent_ids[0]}/tools/escalate/run`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ args: { reason: 'rude' } }),
+    });
+    expect(ran.status).toBe(200);
+    expect(await ran.json()).toMatchObject({ status: 'success', func_return: 'v2' });
   });
 
   it('refuses malformed files with 4xx naming the JSON path', async () => {

@@ -216,4 +216,34 @@ describe.each(DIALECTS)('archival memory on %s', (dialect) => {
     const stored = await t.core.archival.list(ctx, tooled, { limit: 10 });
     expect(stored.map((s) => [s.text, s.tags])).toEqual([['User birthday is March 3', ['personal']]]);
   });
+
+  it('tells the agent how many archival memories it has, and updates the count after an insert', async () => {
+    const { agent: tooled } = await t.core.agents.create(ctx, {
+      name: 'counted',
+      model: 'gpt-4o-mini',
+      embedding: EMBEDDING,
+      tools: ['archival_memory_insert'],
+    });
+    const system = (i: number) => String(t.llm.chatRequests[i]?.body.messages?.[0]?.content ?? '');
+    t.llm.script([{ content: 'hello' }]);
+    await t.core.messages.send(ctx, { agent: tooled, messages: [{ content: 'hi' }] });
+    expect(system(0)).not.toContain('total memories');
+
+    await t.core.archival.insert(ctx, tooled, { text: 'Ada likes tea' });
+    await t.core.archival.insert(ctx, tooled, { text: 'Ada has a cat' });
+    // A new conversation is compiled with the count.
+    const conv = await t.core.conversations.create(ctx, tooled);
+    t.llm.script([
+      { toolCalls: [{ name: 'archival_memory_insert', arguments: { content: 'Ada lives in Leeds' } }] },
+      { content: 'noted' },
+    ]);
+    await t.core.messages.send(ctx, {
+      agent: tooled,
+      conversationId: conv.id,
+      messages: [{ content: 'I live in Leeds' }],
+    });
+    expect(system(1)).toContain('2 total memories you created are stored in archival memory');
+    // The insert recompiled the system message in its step: the next call sees 3.
+    expect(system(2)).toContain('3 total memories you created are stored in archival memory');
+  });
 });

@@ -1,7 +1,9 @@
 /**
  * One run at a time per conversation across processes (DESIGN invariant 1): two real `letta
  * server` processes share one PostgreSQL database (as behind the tutorial's nginx), and 50
- * concurrent sends split across both never interleave a conversation's history.
+ * concurrent sends split across both never interleave a conversation's history; a client
+ * following a run through the other process gets each step as it commits (LISTEN/NOTIFY), and a
+ * cancel sent to either process stops the run where it runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ORG_ID } from '../src/ids.js';
@@ -134,4 +136,103 @@ describe('two server processes on one PostgreSQL', () => {
       expect((await history(conv)).every((m) => m.content?.includes(`c${k}-`))).toBe(true);
     }
   }, 120_000);
+
+  /** Reads an SSE response, calling `onData` with each parsed `data:` payload (not `[DONE]`). */
+  const readSse = async (res: Response, onData: (data: Record<string, unknown>) => void) => {
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true });
+      let i = buffer.indexOf('\n\n');
+      while (i >= 0) {
+        const frame = buffer.slice(0, i);
+        buffer = buffer.slice(i + 2);
+        for (const line of frame.split('\n'))
+          if (line.startsWith('data: ') && line !== 'data: [DONE]') onData(JSON.parse(line.slice(6)));
+        i = buffer.indexOf('\n\n');
+      }
+    }
+  };
+
+  it('a follower on the other process gets each step as it commits', async () => {
+    const [a, b] = servers;
+    const agent = await post<{ id: string }>(a!.baseUrl, '/agents', {
+      name: 'followed',
+      model: 'gpt-4o-mini',
+    });
+    let seenOnB!: () => void;
+    const seen = new Promise<void>((resolve) => {
+      seenOnB = resolve;
+    });
+    let sawFirstStepFirst = false;
+    llm.script([
+      { toolCalls: [{ name: 'core_memory_append', arguments: { label: 'human', content: 'Likes tea' } }] },
+      // The second step waits until the follower on B has seen the first: had the first step's
+      // events not reached B before the run ended, this would wait out its 20 s and fail below.
+      async () => {
+        sawFirstStepFirst = await Promise.race([
+          seen.then(() => true),
+          new Promise<boolean>((r) => setTimeout(() => r(false), 20_000)),
+        ]);
+        return { content: 'Noted.' };
+      },
+    ]);
+    const run = await post<{ id: string }>(a!.baseUrl, `/v1/agents/${agent.body.id}/messages/async`, {
+      messages: [{ role: 'user', content: 'I like tea' }],
+    });
+    expect(run.status).toBe(200);
+    const res = await fetch(`${b!.baseUrl}/v1/runs/${run.body.id}/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ starting_after: 0 }),
+    });
+    expect(res.status).toBe(200);
+    const types: string[] = [];
+    await readSse(res, (data) => {
+      types.push(String(data.message_type));
+      if (data.message_type === 'tool_return_message') seenOnB();
+    });
+    expect(sawFirstStepFirst).toBe(true);
+    // (V1 run streams do not echo the user's message.)
+    expect(types.filter((t) => t !== 'ping')).toEqual([
+      'tool_call_message',
+      'tool_return_message',
+      'assistant_message',
+      'stop_reason',
+      'usage_statistics',
+    ]);
+  });
+
+  it('a cancel sent to the other process stops the model call where the run runs', async () => {
+    const [a, b] = servers;
+    const agent = await post<{ id: string }>(a!.baseUrl, '/agents', {
+      name: 'cancelled',
+      model: 'gpt-4o-mini',
+    });
+    const abortedBefore = llm.aborted;
+    const chatsBefore = llm.chatRequests.length;
+    // The model thinks for 60 s: only an abort of its request by process A ends the run sooner.
+    llm.script({ content: 'too late', delayMs: 60_000 });
+    const run = await post<{ id: string }>(a!.baseUrl, `/v1/agents/${agent.body.id}/messages/async`, {
+      messages: [{ role: 'user', content: 'think hard' }],
+    });
+    await llm.waitForRequests(chatsBefore + 1, 10_000, '/v1/chat/completions');
+    const cancel = await post<Record<string, string>>(
+      b!.baseUrl,
+      `/v1/agents/${agent.body.id}/messages/cancel`,
+      {
+        run_ids: [run.body.id],
+      },
+    );
+    expect(cancel.status).toBe(200);
+    // Process A aborts the model request (the fake counts the dropped response).
+    for (let i = 0; i < 100 && llm.aborted === abortedBefore; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(llm.aborted).toBe(abortedBefore + 1);
+    const stored = await store.runs.get(DEFAULT_ORG_ID, run.body.id);
+    expect(stored?.status).toBe('cancelled');
+  });
 });

@@ -5,9 +5,16 @@
  * searchable. The cut never separates a tool call from its tool return: the kept part always
  * starts at a user or assistant message, never at a tool return.
  */
-import type { MessageRecord } from '../store/records.js';
+import { newId } from '../ids.js';
+import type { RequestContext } from '../request-context.js';
+import type { AgentRecord, MessageRecord, NewMessage, RunRecord } from '../store/records.js';
+import { nowIso } from '../store/records.js';
+import type { Store } from '../store/store.js';
 import { toChatMessages } from './chat-context.js';
-import type { ChatMessage, ModelClient } from './llm/types.js';
+import { isAbortError } from './llm/index.js';
+import type { ChatMessage, ModelClient, ResolvedModel } from './llm/types.js';
+import { messageBase } from './message-base.js';
+import { countTokensAsync } from './tokens.js';
 
 /** Compact when a request would use more than this share of the window. */
 export const TRIGGER = 0.9;
@@ -93,4 +100,62 @@ function transcriptOf(evicted: MessageRecord[]): string {
   });
   const text = lines.join('\n');
   return text.length <= CLIP_CHARS ? text : `…${text.slice(text.length - CLIP_CHARS)}`;
+}
+
+/** Who and where a compaction happens: the turn's agent, conversation, run and model. */
+export interface CompactionScope {
+  ctx: RequestContext;
+  agent: AgentRecord;
+  conversationId: string;
+  run: RunRecord;
+  model: ResolvedModel;
+  signal: AbortSignal;
+}
+
+/**
+ * Compacts the in-context messages (system message first) to fit `window`: the evicted part is
+ * summarised, the summary stored as a message right after the system message, and the new
+ * in-context list written, in one transaction. Returns the new context (unchanged when nothing
+ * can be evicted). A summarizer failure leaves a note pointing at conversation_search instead.
+ */
+export async function compactContext(
+  store: Store,
+  scope: CompactionScope,
+  context: MessageRecord[],
+  fixedTokens: number,
+  window: number,
+  minEvictFraction = 0,
+): Promise<MessageRecord[]> {
+  const [system, ...rest] = context;
+  if (!system) return context;
+  const plan = planCompaction(rest, system.tokens + fixedTokens, window, minEvictFraction);
+  if (!plan) return context;
+  let summary: string;
+  try {
+    summary = await summarize(scope.model.client, scope.model.model, plan.evicted, scope.signal);
+  } catch (err) {
+    if (isAbortError(err) || scope.signal.aborted) throw err;
+    summary = '(the summary could not be generated; use conversation_search to recall earlier messages)';
+  }
+  const at = nowIso();
+  const content = summaryText(plan.evicted.length, summary);
+  const message: NewMessage = {
+    ...messageBase(scope.ctx.org, scope.agent, scope.conversationId, scope.run, at),
+    id: newId('message'),
+    role: 'user',
+    content,
+    tokens: await countTokensAsync(content),
+    metadata: { kind: 'summary', stats: { evicted: plan.evicted.length, kept: plan.kept.length } },
+  };
+  const next = [system, { ...message, seq: 0 } as MessageRecord, ...plan.kept];
+  await store.transaction(async (tx) => {
+    await tx.messages.insertMany([message]);
+    await tx.conversations.setContext(
+      scope.ctx.org,
+      scope.conversationId,
+      next.map((m) => m.id),
+      at,
+    );
+  });
+  return next;
 }

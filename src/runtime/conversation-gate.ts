@@ -32,28 +32,18 @@ export interface Claim {
 }
 
 export interface Ticket {
-  /**
-   * Waits for the turn and claims the conversation. `withFirstAttempt` shares the transaction of
-   * the first claim attempt, so work around the claim costs no commit of its own.
-   */
-  acquire(
-    conversationId: string,
-    runId: string,
-    waitMs: number,
-    signal?: AbortSignal,
-    withFirstAttempt?: FirstAttempt,
-  ): Promise<Claim>;
-  cancel(): void;
   /** Nobody in this process was queued for the key when the ticket was taken. */
   readonly first: boolean;
-}
-
-/** Work done in the transaction of the first claim attempt. */
-export interface FirstAttempt {
-  /** Runs before the claim; commits even when the conversation turns out to be held. */
-  before?: (tx: Store) => Promise<void>;
-  /** Runs after a successful claim, on the claimed row. */
-  after?: (tx: Store, conversation: ConversationRecord) => Promise<void>;
+  /**
+   * One claim attempt inside the caller's transaction, without waiting (for a ticket that is
+   * `first`): the turn stores its run, claims and starts in one commit. Undefined when another
+   * process holds the conversation; then {@link acquire} waits for it.
+   */
+  claimNow(tx: Store, conversationId: string, runId: string): Promise<Claim | undefined>;
+  /** Waits for the turn (in-process FIFO, then the database claim, with backoff) and claims. */
+  acquire(conversationId: string, runId: string, waitMs: number, signal?: AbortSignal): Promise<Claim>;
+  /** Gives the queue place up (before a claim). */
+  cancel(): void;
 }
 
 export class ConversationGate {
@@ -81,7 +71,8 @@ export class ConversationGate {
   /**
    * Takes a place in the in-process queue for `key` synchronously, so arrival order is kept even
    * when the caller does async work (lookups, inserts) before it waits. Call `acquire` on the
-   * ticket to wait for the turn and claim the conversation, or `cancel` to give the place up.
+   * ticket to wait for the turn and claim the conversation (or `claimNow` inside a transaction of
+   * the caller's), or `cancel` to give the place up.
    */
   enqueue(key: string): Ticket {
     const ahead = this.tails.get(key);
@@ -99,42 +90,44 @@ export class ConversationGate {
       done();
       if (this.tails.get(key) === tail) this.tails.delete(key);
     };
+    // Released for good once a release outside a transaction succeeded. A release inside a
+    // transaction may be rolled back (the database went away before the commit), so calling
+    // again writes it again; the in-process queue moves on at the first call either way.
+    const held = (conversation: ConversationRecord, conversationId: string, runId: string): Claim => {
+      this.held.set(runId, conversationId);
+      let released = false;
+      const release: Release = async (tx) => {
+        if (released) return;
+        this.held.delete(runId);
+        try {
+          await (tx ?? this.store).claims.release(conversationId, runId);
+          if (!tx) released = true;
+        } finally {
+          leave();
+        }
+      };
+      return { conversation, release };
+    };
     return {
       first: ahead === undefined,
       cancel: leave,
-      acquire: async (conversationId, runId, waitMs, signal, first) => {
+      claimNow: async (tx, conversationId, runId) => {
+        const row = await tx.claims.claim(conversationId, runId, new Date().toISOString(), this.leaseUntil());
+        return row ? held(row, conversationId, runId) : undefined;
+      },
+      acquire: async (conversationId, runId, waitMs, signal) => {
         const deadline = Date.now() + waitMs;
         let conversation: ConversationRecord;
         try {
           if (ahead) await waitFor(previous, deadline, signal, conversationId);
-          conversation = await this.claim(conversationId, runId, deadline, signal, first);
+          conversation = await this.claim(conversationId, runId, deadline, signal);
         } catch (err) {
           leave();
           throw err;
         }
-        this.held.set(runId, conversationId);
-        // Released for good once a release outside a transaction succeeded. A release inside a
-        // transaction may be rolled back (the database went away before the commit), so calling
-        // again writes it again; the in-process queue moves on at the first call either way.
-        let released = false;
-        const release: Release = async (tx) => {
-          if (released) return;
-          this.held.delete(runId);
-          try {
-            await (tx ?? this.store).claims.release(conversationId, runId);
-            if (!tx) released = true;
-          } finally {
-            leave();
-          }
-        };
-        return { conversation, release };
+        return held(conversation, conversationId, runId);
       },
     };
-  }
-
-  /** Waits for the conversation (FIFO in-process, then the database claim) and returns a release. */
-  acquire(conversationId: string, runId: string, waitMs: number, signal?: AbortSignal): Promise<Claim> {
-    return this.enqueue(conversationId).acquire(conversationId, runId, waitMs, signal);
   }
 
   private async claim(
@@ -142,20 +135,11 @@ export class ConversationGate {
     runId: string,
     deadline: number,
     signal?: AbortSignal,
-    first?: FirstAttempt,
   ): Promise<ConversationRecord> {
     let delay = 5;
-    for (let attempt = 0; ; attempt++) {
+    for (;;) {
       const now = new Date().toISOString();
-      const claimed =
-        attempt === 0 && first
-          ? await this.store.transaction(async (tx) => {
-              await first.before?.(tx);
-              const row = await tx.claims.claim(conversationId, runId, now, this.leaseUntil());
-              if (row) await first.after?.(tx, row);
-              return row;
-            })
-          : await this.store.claims.claim(conversationId, runId, now, this.leaseUntil());
+      const claimed = await this.store.claims.claim(conversationId, runId, now, this.leaseUntil());
       if (claimed) return claimed;
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
       if (Date.now() + delay > deadline) {

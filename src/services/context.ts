@@ -1,5 +1,2 @@
-/** What every service call receives: who is asking. Services never see an HTTP request. */
-export interface RequestContext {
-  /** The caller's organization; every store call is scoped to it. */
-  org: string;
-}
+/** The caller of a service call (defined with the base modules, so the runtime can name it too). */
+export type { RequestContext } from '../request-context.js';

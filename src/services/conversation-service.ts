@@ -4,8 +4,8 @@
  */
 import { LettaError } from '../errors.js';
 import { isId, newId } from '../ids.js';
-import { compileMemory, compileSystemPrompt, memoryFingerprint } from '../runtime/memory.js';
-import { countTokensAsync } from '../runtime/tokens.js';
+import { memoryFingerprint } from '../runtime/memory.js';
+import { type ArchivalSummary, archivalSummary, newSystemMessage } from '../runtime/system-message.js';
 import type {
   AgentRecord,
   BlockRecord,
@@ -28,7 +28,8 @@ export class ConversationService {
     blocks: BlockRecord[],
     options: { isDefault: boolean; summary?: string | null },
   ): Promise<ConversationRecord> {
-    const draft = await draftConversation(ctx, agent, blocks, options);
+    const archival = await archivalSummary(tx, ctx.org, agent.id);
+    const draft = await draftConversation(ctx, agent, blocks, archival, options);
     await insertDraft(tx, draft);
     return draft.conv;
   }
@@ -44,8 +45,14 @@ export class ConversationService {
     agent: AgentRecord,
     summary?: string | null,
   ): Promise<ConversationRecord> {
-    const blocks = await this.store.blocks.listForAgent(ctx.org, agent.id);
-    const draft = await draftConversation(ctx, agent, blocks, { isDefault: false, summary: summary ?? null });
+    const [blocks, archival] = await Promise.all([
+      this.store.blocks.listForAgent(ctx.org, agent.id),
+      archivalSummary(this.store, ctx.org, agent.id),
+    ]);
+    const draft = await draftConversation(ctx, agent, blocks, archival, {
+      isDefault: false,
+      summary: summary ?? null,
+    });
     await this.store.transaction((tx) => insertDraft(tx, draft));
     return draft.conv;
   }
@@ -121,6 +128,7 @@ async function draftConversation(
   ctx: RequestContext,
   agent: AgentRecord,
   blocks: BlockRecord[],
+  archival: ArchivalSummary,
   options: { isDefault: boolean; summary?: string | null },
 ): Promise<ConversationDraft> {
   const now = nowIso();
@@ -139,7 +147,7 @@ async function draftConversation(
     created_at: now,
     updated_at: now,
   };
-  const system = await systemMessage(ctx, agent, conv, blocks, 0, now);
+  const system = await newSystemMessage(ctx, agent, conv, blocks, now, archival);
   conv.in_context_message_ids = [system.id];
   return { conv, system };
 }
@@ -147,55 +155,4 @@ async function draftConversation(
 async function insertDraft(tx: Store, { conv, system }: ConversationDraft): Promise<void> {
   await tx.conversations.insert(conv);
   await tx.messages.insertMany([system]);
-}
-
-/** A freshly compiled system message for a conversation. */
-export async function systemMessage(
-  ctx: RequestContext,
-  agent: AgentRecord,
-  conv: ConversationRecord,
-  blocks: BlockRecord[],
-  recallCount: number,
-  now: string,
-  archival: { count: number; tags: string[] } = { count: 0, tags: [] },
-): Promise<NewMessage> {
-  const content = compileSystemText(agent, conv, blocks, recallCount, new Date(now), archival);
-  return {
-    id: newId('message'),
-    organization_id: ctx.org,
-    agent_id: agent.id,
-    conversation_id: conv.id,
-    role: 'system',
-    content,
-    reasoning: null,
-    tool_calls: null,
-    tool_call_id: null,
-    name: null,
-    status: null,
-    run_id: null,
-    step_id: null,
-    otid: null,
-    tokens: await countTokensAsync(content),
-    metadata: {},
-    created_at: now,
-  };
-}
-
-export function compileSystemText(
-  agent: AgentRecord,
-  conv: ConversationRecord,
-  blocks: BlockRecord[],
-  recallCount: number,
-  now: Date,
-  archival: { count: number; tags: string[] },
-): string {
-  const memory = compileMemory(blocks, {
-    agentId: agent.id,
-    conversationId: conv.is_default ? 'default' : conv.id,
-    recallCount,
-    archivalCount: archival.count,
-    archivalTags: archival.tags,
-    now,
-  });
-  return compileSystemPrompt(agent.system, memory);
 }

@@ -203,6 +203,6 @@ export function redact(uri: string): string {
     if (u.password) u.password = '***';
     return u.toString();
   } catch {
-    return 'postgresql://(unparseable uri)';
+    return '(unparseable uri)';
   }
 }

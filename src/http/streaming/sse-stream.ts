@@ -190,7 +190,9 @@ const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
 /**
  * Replays a run's stored events after `after` (a run another process executes, or one that ended
- * and left this process's memory), polling the database until the run is terminal.
+ * and left this process's memory) and follows it until it is terminal: woken by `wake` (the
+ * process running it stored a step: LISTEN/NOTIFY on PostgreSQL) as each step commits, with a
+ * poll every `pollMs` as the fallback.
  */
 export function storedRunSse(
   store: Store,
@@ -198,9 +200,21 @@ export function storedRunSse(
   runId: string,
   after: number,
   opts: SseOptions,
-  pollMs = 250,
+  wake?: (listener: () => void) => () => void,
+  pollMs = wake ? 1_000 : 250,
 ): PassThrough {
   const w = new SseWriter(opts);
+  let poke: (() => void) | undefined;
+  const unwake = wake?.(() => poke?.());
+  w.out.on('close', () => unwake?.());
+  const nap = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      poke = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   void (async () => {
     let cursor = after;
     let sawStop = false;
@@ -216,7 +230,7 @@ export function storedRunSse(
       }
       // A run is marked terminal just before its last events are stored: give them a moment.
       if (run && TERMINAL.has(run.status) && !sawStop && graceLeft-- > 0) {
-        await new Promise((resolve) => setTimeout(resolve, pollMs));
+        await nap(250);
         continue;
       }
       if (!run || TERMINAL.has(run.status)) {
@@ -225,9 +239,10 @@ export function storedRunSse(
           w.event(0, { message_type: 'stop_reason', stop_reason: run.stop_reason }, false);
         }
         w.finish(run ? storedRunError(run) : undefined);
+        unwake?.();
         return;
       }
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      await nap(pollMs);
     }
   })().catch(() => w.finish(undefined));
   return w.out;

@@ -60,7 +60,9 @@ export function resumeRun(
         const final = await core.store.runs.get(req.ctx.org, run.id);
         return final ? storedRunError(final) : undefined;
       })
-    : storedRunSse(core.store, req.ctx.org, run.id, startingAfter, opts);
+    : storedRunSse(core.store, req.ctx.org, run.id, startingAfter, opts, (wake) =>
+        core.signals.on('events', run.id, wake),
+      );
   return sendSse(reply, body, run.id);
 }
 

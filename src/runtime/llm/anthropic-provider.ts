@@ -10,7 +10,7 @@ import { fromAnthropicMessage, toAnthropicBody } from './anthropic-format.js';
 import { AnthropicStreamAccumulator } from './anthropic-stream.js';
 import { DEFAULT_TRANSPORT, type LlmTransportOptions } from './config.js';
 import { registerSdkErrors, toLlmError } from './llm-errors.js';
-import { RequestGuard } from './request-guard.js';
+import { guardedStream, RequestGuard } from './request-guard.js';
 import type {
   ChatRequest,
   ChatResult,
@@ -93,29 +93,14 @@ export class AnthropicProvider implements ModelClient {
       this.#transport.streamIdleTimeoutMs,
       this.#transport.timeoutMs,
     );
-    const acc = new AnthropicStreamAccumulator();
-    try {
-      const body = { ...toAnthropicBody(req), stream: true as const };
-      const stream = await this.sdk.messages.create(body, { signal: guard.signal });
-      guard.started();
-      guard.touch();
-      for await (const event of stream) {
-        guard.touch();
-        for (const out of acc.push(event)) yield out;
-      }
-      // The SDK ends an aborted stream quietly; tell aborts, idle timeouts and truncation apart.
-      if (guard.callerAborted || guard.timedOut || !acc.finished) {
-        throw new LettaError(
-          'LLM_ERROR',
-          `LLM provider 'anthropic' ended the stream before the model finished`,
-        );
-      }
-    } catch (err) {
-      throw this.#fail(err, guard, req.signal);
-    } finally {
-      guard.dispose();
+    const body = { ...toAnthropicBody(req), stream: true as const };
+    const sdk = this.sdk;
+    async function* events() {
+      yield* await sdk.messages.create(body, { signal: guard.signal });
     }
-    yield { type: 'done', result: acc.result() };
+    yield* guardedStream(guard, 'anthropic', events(), new AnthropicStreamAccumulator(), (err) =>
+      this.#fail(err, guard, req.signal),
+    );
   }
 
   /** Always throws NO_EMBEDDING_MODEL: Anthropic has no embeddings API. */

@@ -19,7 +19,7 @@ import {
   toOpenAIBody,
 } from './openai-format.js';
 import { OpenAIHttp } from './openai-http.js';
-import { RequestGuard } from './request-guard.js';
+import { guardedStream, RequestGuard } from './request-guard.js';
 import type {
   ChatRequest,
   ChatResult,
@@ -138,36 +138,18 @@ export class OpenAIProvider implements ModelClient {
       this.#transport.streamIdleTimeoutMs,
       this.#transport.timeoutMs,
     );
-    const acc = new OpenAIStreamAccumulator();
-    try {
-      const body = {
-        ...toOpenAIBody(req, this.#dialect),
-        stream: true as const,
-        stream_options: { include_usage: true },
-      };
-      guard.touch();
-      for await (const chunk of this.#http.postStream<OpenAI.ChatCompletionChunk>(
-        '/chat/completions',
-        body,
-        guard.signal,
-      )) {
-        guard.started();
-        guard.touch();
-        for (const event of acc.push(chunk)) yield event;
-      }
-      // The SDK ends an aborted stream quietly; tell aborts, idle timeouts and truncation apart.
-      if (guard.callerAborted || guard.timedOut || !acc.finished) {
-        throw new LettaError(
-          'LLM_ERROR',
-          `LLM provider '${this.providerName}' ended the stream before the model finished`,
-        );
-      }
-    } catch (err) {
-      throw this.#fail(err, guard, req.signal);
-    } finally {
-      guard.dispose();
-    }
-    yield { type: 'done', result: acc.result() };
+    const body = {
+      ...toOpenAIBody(req, this.#dialect),
+      stream: true as const,
+      stream_options: { include_usage: true },
+    };
+    yield* guardedStream(
+      guard,
+      this.providerName,
+      this.#http.postStream<OpenAI.ChatCompletionChunk>('/chat/completions', body, guard.signal),
+      new OpenAIStreamAccumulator(),
+      (err) => this.#fail(err, guard, req.signal),
+    );
   }
 
   /** Embeddings in input order, `embeddingBatchSize` inputs per request. */

@@ -8,6 +8,8 @@
  * Invariant: `dispose()` runs in a `finally` for every request, which removes the listener and
  * clears the timer; the timer is `unref`ed so it never keeps the process alive.
  */
+import { LettaError } from '../../errors.js';
+import type { ChatResult, ChatStreamEvent } from './types.js';
 
 /** Cancellation state for one provider request. */
 export class RequestGuard {
@@ -83,4 +85,46 @@ export class RequestGuard {
     this.#timer = undefined;
     this.#outer?.removeEventListener('abort', this.#onOuterAbort);
   }
+}
+
+/** Turns one provider's stream chunks into {@link ChatStreamEvent}s. */
+export interface StreamAccumulator<C> {
+  push(chunk: C): Iterable<ChatStreamEvent>;
+  /** The provider said the model finished (a finish reason, `message_stop`). */
+  readonly finished: boolean;
+  result(): ChatResult;
+}
+
+/**
+ * A provider's stream under its guard, the same for every provider: the first chunk starts the
+ * response (ending the deadline), every chunk resets the idle timer, and a stream that ends
+ * quietly before the model finished (the caller aborted, the idle timer fired, a truncated
+ * body) is an error, like any failure, which `fail` maps. Yields the events, then one `done`;
+ * the guard is disposed however it ends.
+ */
+export async function* guardedStream<C>(
+  guard: RequestGuard,
+  provider: string,
+  chunks: AsyncIterable<C>,
+  acc: StreamAccumulator<C>,
+  fail: (err: unknown) => Error,
+): AsyncGenerator<ChatStreamEvent> {
+  try {
+    guard.touch();
+    for await (const chunk of chunks) {
+      guard.started();
+      guard.touch();
+      for (const event of acc.push(chunk)) yield event;
+    }
+    if (guard.callerAborted || guard.timedOut || !acc.finished)
+      throw new LettaError(
+        'LLM_ERROR',
+        `LLM provider '${provider}' ended the stream before the model finished`,
+      );
+  } catch (err) {
+    throw fail(err);
+  } finally {
+    guard.dispose();
+  }
+  yield { type: 'done', result: acc.result() };
 }

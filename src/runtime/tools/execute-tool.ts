@@ -3,7 +3,7 @@
  * block, read-only block, limit exceeded) becomes a failed tool return that goes back to the
  * model, as Letta does, so the model can correct itself.
  */
-import type { RequestContext } from '../../services/context.js';
+import type { RequestContext } from '../../request-context.js';
 import type { AgentRecord, BlockRecord, ConversationRecord, MessageRole } from '../../store/records.js';
 import { nowIso } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
@@ -42,7 +42,7 @@ export interface ToolOutcome {
   status: 'success' | 'error';
   /** The text returned to the model. */
   content: string;
-  /** Whether a memory block changed (the system prompt must be recompiled). */
+  /** Whether memory changed (blocks, or the archival count): the system prompt is recompiled. */
   memoryChanged: boolean;
   /** memgpt_v2: the model asked for another step. */
   requestHeartbeat: boolean;
@@ -114,7 +114,8 @@ async function run(
     case 'archival_memory_insert': {
       if (!env.archival) throw new ToolError('Archival memory is not available on this server');
       const tags = Array.isArray(a.tags) ? a.tags.map(String) : [];
-      return { content: await env.archival.insert(env, str(a, 'content'), tags), memoryChanged: false };
+      // The system message says how many archival memories exist: recompiled with the step.
+      return { content: await env.archival.insert(env, str(a, 'content'), tags), memoryChanged: true };
     }
     case 'archival_memory_search': {
       if (!env.archival) throw new ToolError('Archival memory is not available on this server');

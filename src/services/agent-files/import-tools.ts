@@ -2,7 +2,8 @@
  * An agent file's tools as this organization's tool rows. Letta's built-in tools (`letta_*`
  * types) map by name to ours; one we do not serve is dropped and reported. Every other tool
  * (custom Python, MCP, Composio, LangChain, or an unknown type) is stored with its source and
- * schemas, so the tools sandbox can run it once it exists, and is reported as not runnable.
+ * schemas; custom Python tools run in the tools sandbox, and every tool that cannot run here is
+ * reported as not runnable, with the reason.
  * A stored tool of the same name is reused; `override_existing_tools` replaces its definition
  * (built-in tools are never replaced).
  */
@@ -69,7 +70,8 @@ export async function importTools(
       );
       byFileId.set(t.id, stored);
     }
-    notRunnable.push({ id: record.id, name, tool_type: t.tool_type, reason: notRunnableReason(t) });
+    if (!runsHere(t))
+      notRunnable.push({ id: record.id, name, tool_type: t.tool_type, reason: notRunnableReason(t) });
   }
   return { byFileId, notRunnable };
 }
@@ -101,6 +103,11 @@ function toolRecord(org: string, t: AgentFileTool, id: string): ToolRecord {
   };
 }
 
+/** Custom Python tools with their source run in the sandbox (`runtime/tools/sandbox`). */
+function runsHere(t: AgentFileTool): boolean {
+  return t.tool_type === 'custom' && !!t.source_code && (t.source_type ?? 'python') === 'python';
+}
+
 function notRunnableReason(t: AgentFileTool): string {
   if (t.tool_type === 'external_mcp') {
     const mcp = t.metadata_?.mcp;
@@ -109,7 +116,9 @@ function notRunnableReason(t: AgentFileTool): string {
     return `MCP tool of server '${typeof server === 'string' ? server : 'unknown'}': MCP servers are not connected yet`;
   }
   if (t.tool_type === 'custom') {
-    return `custom ${t.source_type ?? 'python'} tool: stored with its source; it runs once the tools sandbox exists`;
+    return t.source_code
+      ? `custom ${t.source_type} tool: this server runs custom tools in Python only`
+      : 'custom tool without source code: nothing to run';
   }
   return `${t.tool_type} tools are not run by this server`;
 }
