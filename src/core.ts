@@ -165,7 +165,14 @@ export async function createCore(
       sandbox,
       signals,
     });
-    const messages = new MessageService({ store, conversations, providers, turns, callbacks });
+    const messages = new MessageService({
+      store,
+      conversations,
+      providers,
+      turns,
+      callbacks,
+      defaultModel: () => config.defaultLlmHandle ?? providers.defaultChatHandle(),
+    });
     const onClose: Core['onClose'] = [];
     if (unlock) onClose.push(unlock);
     onClose.push(() => gate.close());

@@ -26,6 +26,18 @@ describe.each(DIALECTS)('agent runtime on %s', (dialect) => {
     await t.close();
   });
 
+  it('gives an agent stored without a model (an older database) the default model at send time', async () => {
+    await using d = await createTestCore(dialect, { env: { LETTA_DEFAULT_LLM_HANDLE: 'openai/gpt-4o-mini' } });
+    const { agent: old } = await d.core.agents.create(ctx, { name: 'old', model: 'gpt-4o-mini' });
+    await d.core.store.agents.update(ctx.org, old.id, { model: null }, new Date().toISOString());
+    const stored = await d.core.agents.get(ctx, old.id);
+    expect(stored.model).toBeNull();
+    d.llm.script({ content: 'Still here.' });
+    const r = await d.core.messages.send(ctx, { agent: stored, messages: [{ content: 'Hi' }] });
+    expect(r.content).toBe('Still here.');
+    expect(d.llm.chatRequests[0]!.body.model).toBe('gpt-4o-mini');
+  });
+
   it('answers a plain message and stores the turn', async () => {
     t.llm.script({ content: 'Hello there!' });
     const r = await t.core.messages.send(ctx, { agent, messages: [{ content: 'Hi' }] });

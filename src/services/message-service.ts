@@ -40,6 +40,8 @@ export interface MessageServiceDeps {
   turns: Turns;
   /** Checks `callback_url` when a send names it and delivers it when the run ends. */
   callbacks: CallbackService;
+  /** The model an agent without one uses (LETTA_DEFAULT_LLM_HANDLE, or the only provider's). */
+  defaultModel: () => string | undefined;
 }
 
 export class MessageService {
@@ -107,13 +109,15 @@ export class MessageService {
     return this.deps.turns.drain(ms);
   }
 
+  /** The agent's model; an agent stored without one (before models were defaulted) gets the default. */
   private resolveModel(agent: AgentRecord): ResolvedModel {
-    if (!agent.model) {
+    const model = agent.model ?? this.deps.defaultModel();
+    if (!model) {
       throw new LettaError(
         'MODEL_NOT_FOUND',
         `Agent '${agent.name}' has no model; set one (e.g. "openai/gpt-4o-mini") or LETTA_DEFAULT_LLM_HANDLE`,
       );
     }
-    return this.deps.providers.resolve(agent.model);
+    return this.deps.providers.resolve(model);
   }
 }
