@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { isId } from '../ids.js';
 import { contains } from './contains.js';
 import type { StoreDialect } from './dialect/store-dialect.js';

@@ -9,7 +9,6 @@ import { afterAll, beforeAll } from 'vitest';
 import { newId } from '../../src/ids.js';
 import type {
   AgentRecord,
-  ArchiveRecord,
   BlockRecord,
   ConversationRecord,
   DialectName,
@@ -19,6 +18,7 @@ import type {
   Store,
   ToolRecord,
 } from '../../src/store/index.js';
+import type { ArchiveRecord } from '../../src/store/archive-repository.js';
 import type { NewPassage } from '../../src/store/passage-repository.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 
