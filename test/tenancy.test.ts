@@ -208,7 +208,8 @@ describe.each(DIALECTS)('list cursors are scoped to the organization (%s)', (dia
     for (const [path, foreign, missing] of cases) {
       for (const dir of ['after', 'before']) {
         for (const order of ['asc', 'desc']) {
-          const q = (id: string) => `${path}${path.includes('?') ? '&' : '?'}${dir}=${id}&order=${order}&limit=50`;
+          const q = (id: string) =>
+            `${path}${path.includes('?') ? '&' : '?'}${dir}=${id}&order=${order}&limit=50`;
           expect(await call(keyB, 'GET', q(foreign)), `${q(foreign)}`).toEqual(
             await call(keyB, 'GET', q(missing)),
           );

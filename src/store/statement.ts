@@ -21,7 +21,11 @@ export class Statement<Row = Record<string, unknown>> {
     this.text = { sqlite: sql, postgres: sql.replace(/\?/g, () => `$${++n}`) };
   }
 
-  execute(db: Kysely<Database>, dialect: StoreDialect, params: readonly unknown[]): Promise<QueryResult<Row>> {
+  execute(
+    db: Kysely<Database>,
+    dialect: StoreDialect,
+    params: readonly unknown[],
+  ): Promise<QueryResult<Row>> {
     return db.executeQuery<Row>(CompiledQuery.raw(this.text[dialect.name], params as unknown[]));
   }
 

@@ -8,7 +8,19 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/ids.js';
 import type { Store } from '../../src/store/index.js';
 import { DIALECTS } from '../support/databases.js';
-import { agentRecord, blockRecord, conversationRecord, ids, messageRecord, runRecord, stepRecord, storeFixture, tick, toolRecord, uid } from '../support/store-fixture.js';
+import {
+  agentRecord,
+  blockRecord,
+  conversationRecord,
+  ids,
+  messageRecord,
+  runRecord,
+  stepRecord,
+  storeFixture,
+  tick,
+  toolRecord,
+  uid,
+} from '../support/store-fixture.js';
 
 describe.each(DIALECTS)('store: agents (%s)', (dialect) => {
   const fx = storeFixture(dialect);
@@ -87,11 +99,7 @@ describe.each(DIALECTS)('store: agents (%s)', (dialect) => {
 
     const [a0, a1, a2, a3, a4] = ascIds;
     expect(ids(await store.agents.list(org, { limit: 50, before: a3 }))).toEqual([a0, a1, a2]);
-    expect(ids(await store.agents.list(org, { limit: 50, order: 'desc', before: a1 }))).toEqual([
-      a4,
-      a3,
-      a2,
-    ]);
+    expect(ids(await store.agents.list(org, { limit: 50, order: 'desc', before: a1 }))).toEqual([a4, a3, a2]);
     expect(ids(await store.agents.list(org, { limit: 50, after: a0, before: a4 }))).toEqual([a1, a2, a3]);
     expect(ids(await store.agents.list(org, { limit: 50, order: 'desc', after: a4, before: a0 }))).toEqual([
       a3,
@@ -138,9 +146,9 @@ describe.each(DIALECTS)('store: agents (%s)', (dialect) => {
     const second = await store.agents.list(org, { limit: 2, tags: ['eu'], after: first.at(-1)?.id });
     expect(ids(second)).toEqual(tagged.slice(2));
     expect(await store.agents.list(org, { limit: 2, tags: ['eu'], after: second.at(-1)?.id })).toEqual([]);
-    expect(
-      ids(await store.agents.list(org, { limit: 2, tags: ['eu'], before: second.at(-1)?.id })),
-    ).toEqual(tagged.slice(0, 2));
+    expect(ids(await store.agents.list(org, { limit: 2, tags: ['eu'], before: second.at(-1)?.id }))).toEqual(
+      tagged.slice(0, 2),
+    );
 
     const named = ['Wf-Alpha', 'wf_beta', 'other%'].map((name) => agentRecord(org, { name }));
     for (const a of named) await store.agents.insert(a);

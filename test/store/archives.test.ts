@@ -26,7 +26,12 @@ describe.each(DIALECTS)('store: archives (%s)', (dialect) => {
     expect(await store.archives.get(org, newId('archive'))).toBeUndefined();
 
     const updated = await store.archives.update(org, archive.id, { name: 'renamed', description: null });
-    expect(updated).toEqual({ ...archive, name: 'renamed', description: null, updated_at: expect.any(String) });
+    expect(updated).toEqual({
+      ...archive,
+      name: 'renamed',
+      description: null,
+      updated_at: expect.any(String),
+    });
     expect(await store.archives.update(org, newId('archive'), { name: 'x' })).toBeUndefined();
 
     await store.archives.updateEmbedding(org, archive.id, 'openai/text-embedding-3-small', 1536);
@@ -40,7 +45,9 @@ describe.each(DIALECTS)('store: archives (%s)', (dialect) => {
 
   it('lists by name and pages with after/before cursors in both orders', async () => {
     const org = await newOrg();
-    const archives = Array.from({ length: 5 }, (_, i) => archiveRecord(org, { name: i === 3 ? 'shared' : `a${i}` }));
+    const archives = Array.from({ length: 5 }, (_, i) =>
+      archiveRecord(org, { name: i === 3 ? 'shared' : `a${i}` }),
+    );
     for (const a of [...archives].reverse()) await store.archives.insert(a);
     const all = ids(archives);
     const list = (q: Parameters<Store['archives']['list']>[1]) => store.archives.list(org, q).then(ids);
@@ -68,11 +75,13 @@ describe.each(DIALECTS)('store: archives (%s)', (dialect) => {
     await store.archives.attach(org, shared.id, other.id);
     expect(ids(await store.archives.listForAgent(org, agent.id))).toEqual([own.id, shared.id]);
     expect(ids(await store.archives.listForAgent(org, other.id))).toEqual([shared.id]);
-    expect((await store.archives.list(org, { limit: 10, agentId: agent.id })).map((a) => a.id).sort()).toEqual(
-      [own.id, shared.id].sort(),
-    );
+    expect(
+      (await store.archives.list(org, { limit: 10, agentId: agent.id })).map((a) => a.id).sort(),
+    ).toEqual([own.id, shared.id].sort());
     expect(await store.archives.listAgentIds(org, shared.id, { limit: 10 })).toEqual([agent.id, other.id]);
-    expect(await store.archives.listAgentIds(org, shared.id, { limit: 1, after: agent.id })).toEqual([other.id]);
+    expect(await store.archives.listAgentIds(org, shared.id, { limit: 1, after: agent.id })).toEqual([
+      other.id,
+    ]);
     expect(await store.archives.listAgentIds(org, unused.id, { limit: 10 })).toEqual([]);
 
     await store.archives.detach(org, shared.id, agent.id);

@@ -43,26 +43,16 @@ describe.each(DIALECTS)('store: blocks (%s)', (dialect) => {
     for (const b of [...blocks].reverse()) await store.blocks.insert(b);
     for (const b of blocks) await store.blocks.attach(org, agent.id, b.id);
     await store.blocks.attach(org, agent.id, blocks[0]!.id);
-    expect((await store.blocks.listForAgent(org, agent.id)).map((b) => b.label)).toEqual([
-      'b1',
-      'b2',
-      'b3',
-    ]);
+    expect((await store.blocks.listForAgent(org, agent.id)).map((b) => b.label)).toEqual(['b1', 'b2', 'b3']);
 
     await store.blocks.detach(org, agent.id, blocks[1]!.id);
     const b4 = blockRecord(org, { label: 'b4' });
     await store.blocks.insert(b4);
     await store.blocks.attach(org, agent.id, b4.id);
-    expect((await store.blocks.listForAgent(org, agent.id)).map((b) => b.label)).toEqual([
-      'b1',
-      'b3',
-      'b4',
-    ]);
+    expect((await store.blocks.listForAgent(org, agent.id)).map((b) => b.label)).toEqual(['b1', 'b3', 'b4']);
 
     await store.blocks.attach(org, other.id, blocks[0]!.id);
-    expect((await store.blocks.listAgentIds(org, blocks[0]!.id)).sort()).toEqual(
-      [agent.id, other.id].sort(),
-    );
+    expect((await store.blocks.listAgentIds(org, blocks[0]!.id)).sort()).toEqual([agent.id, other.id].sort());
     expect(await store.blocks.listAgentIds(org, blocks[1]!.id)).toEqual([]);
     expect(await store.blocks.delete(org, blocks[0]!.id)).toBe(true);
     expect((await store.blocks.listForAgent(org, agent.id)).map((b) => b.label)).toEqual(['b3', 'b4']);

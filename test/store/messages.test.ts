@@ -91,10 +91,7 @@ describe.each(DIALECTS)('store: messages (%s)', (dialect) => {
     expect(seen).toEqual(all);
     expect(sizes).toEqual([4, 2, 0]);
 
-    expect(ids(await store.messages.list(org, { ...q, limit: 2, order: 'desc' }))).toEqual([
-      all[5],
-      all[4],
-    ]);
+    expect(ids(await store.messages.list(org, { ...q, limit: 2, order: 'desc' }))).toEqual([all[5], all[4]]);
     expect(ids(await store.messages.list(org, { ...q, limit: 2, order: 'desc', after: all[4] }))).toEqual([
       all[3],
       all[2],
@@ -103,12 +100,14 @@ describe.each(DIALECTS)('store: messages (%s)', (dialect) => {
       all[0],
       all[1],
     ]);
-    expect(ids(await store.messages.list(org, { ...q, limit: 10, order: 'desc', before: all[3] }))).toEqual(
-      [all[5], all[4]],
-    );
-    expect(ids(await store.messages.list(org, { ...q, limit: 10, after: all[0], before: all[3] }))).toEqual(
-      [all[1], all[2]],
-    );
+    expect(ids(await store.messages.list(org, { ...q, limit: 10, order: 'desc', before: all[3] }))).toEqual([
+      all[5],
+      all[4],
+    ]);
+    expect(ids(await store.messages.list(org, { ...q, limit: 10, after: all[0], before: all[3] }))).toEqual([
+      all[1],
+      all[2],
+    ]);
     expect(await store.messages.list(org, { ...q, limit: 10, order: 'desc', after: all[0] })).toEqual([]);
     expect(ids(await store.messages.list(org, { limit: 10, runId: run.id }))).toEqual(all.slice(3));
     expect(ids(await store.messages.list(org, { limit: 10, agentId: agent.id, order: 'desc' }))).toEqual(

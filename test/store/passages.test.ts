@@ -121,7 +121,11 @@ describe.each(DIALECTS)('store: passages (%s)', (dialect) => {
   it('filters both searches by tags (any / all) and by date', async () => {
     const { org, archive, passages } = await seed(
       ['red apple', 'green apple', 'plain apple'],
-      [[1, 0, 0, 0], [1, 0.1, 0, 0], [1, 0.2, 0, 0]],
+      [
+        [1, 0, 0, 0],
+        [1, 0.1, 0, 0],
+        [1, 0.2, 0, 0],
+      ],
       [['fruit', 'red'], ['fruit'], []],
     );
     const [red, green, plain] = ids(passages);
@@ -145,7 +149,13 @@ describe.each(DIALECTS)('store: passages (%s)', (dialect) => {
   });
 
   it('replaces vectors (re-embedding), also into another dimension', async () => {
-    const { org, archive, passages } = await seed(['a', 'b'], [[1, 0, 0, 0], [0, 1, 0, 0]]);
+    const { org, archive, passages } = await seed(
+      ['a', 'b'],
+      [
+        [1, 0, 0, 0],
+        [0, 1, 0, 0],
+      ],
+    );
     const [a, b] = passages;
     await store.passages.ensureDimension(3);
     await store.passages.replaceVectors([
@@ -160,10 +170,13 @@ describe.each(DIALECTS)('store: passages (%s)', (dialect) => {
   });
 
   it('deletes a passage from the table and from both search indexes', async () => {
-    const { org, archive, passages } = await seed(['keep this melon', 'drop this melon'], [
-      [1, 0, 0, 0],
-      [1, 0.1, 0, 0],
-    ]);
+    const { org, archive, passages } = await seed(
+      ['keep this melon', 'drop this melon'],
+      [
+        [1, 0, 0, 0],
+        [1, 0.1, 0, 0],
+      ],
+    );
     const [keep, drop] = passages;
     expect(await store.passages.delete(org, [archive.id], drop!.id)).toBe(true);
     expect(await store.passages.delete(org, [archive.id], drop!.id)).toBe(false);

@@ -8,7 +8,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/ids.js';
 import type { Store } from '../../src/store/index.js';
 import { DIALECTS } from '../support/databases.js';
-import { conversationRecord, ids, runRecord, stepRecord, storeFixture, tick, uid } from '../support/store-fixture.js';
+import {
+  conversationRecord,
+  ids,
+  runRecord,
+  stepRecord,
+  storeFixture,
+  tick,
+  uid,
+} from '../support/store-fixture.js';
 
 describe.each(DIALECTS)('store: runs (%s)', (dialect) => {
   const fx = storeFixture(dialect);
@@ -35,9 +43,7 @@ describe.each(DIALECTS)('store: runs (%s)', (dialect) => {
         done,
       ),
     ).toBe(true);
-    expect(await store.runs.transition(org, run.id, 'failed', { stop_reason: 'error' }, tick())).toBe(
-      false,
-    );
+    expect(await store.runs.transition(org, run.id, 'failed', { stop_reason: 'error' }, tick())).toBe(false);
     expect(await store.runs.transition(org, run.id, 'running', {}, tick())).toBe(false);
     expect(await store.runs.get(org, run.id)).toEqual({
       ...run,
@@ -60,13 +66,7 @@ describe.each(DIALECTS)('store: runs (%s)', (dialect) => {
     await store.runs.addStep(s1);
     await store.runs.addStep(s2);
     const usage = { prompt_tokens: 250, completion_tokens: 25, total_tokens: 275, step_count: 2 };
-    await store.runs.transition(
-      org,
-      run.id,
-      'completed',
-      { stop_reason: 'end_turn', usage },
-      s2.created_at,
-    );
+    await store.runs.transition(org, run.id, 'completed', { stop_reason: 'end_turn', usage }, s2.created_at);
     expect(await store.runs.get(org, run.id)).toMatchObject({ ...usage, updated_at: s2.created_at });
     expect(await store.runs.listSteps(org, run.id)).toEqual([s1, s2]);
   });
@@ -80,11 +80,7 @@ describe.each(DIALECTS)('store: runs (%s)', (dialect) => {
     const r2 = runRecord(org, agent.id, c2.id, { status: 'running' });
     const r3 = runRecord(org, agent.id, conversation.id, { status: 'failed' });
     for (const r of [r1, r2, r3]) await store.runs.insert(r);
-    expect(ids(await store.runs.list(org, { limit: 10, agentId: agent.id }))).toEqual([
-      r1.id,
-      r2.id,
-      r3.id,
-    ]);
+    expect(ids(await store.runs.list(org, { limit: 10, agentId: agent.id }))).toEqual([r1.id, r2.id, r3.id]);
     expect(
       ids(await store.runs.list(org, { limit: 10, conversationId: conversation.id, order: 'desc' })),
     ).toEqual([r3.id, r1.id]);

@@ -7,7 +7,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/index.js';
 import { DIALECTS } from '../support/databases.js';
-import { agentRecord, blockRecord, conversationRecord, messageRecord, runRecord, storeFixture, tick, toolRecord } from '../support/store-fixture.js';
+import {
+  agentRecord,
+  blockRecord,
+  conversationRecord,
+  messageRecord,
+  runRecord,
+  storeFixture,
+  tick,
+  toolRecord,
+} from '../support/store-fixture.js';
 
 describe.each(DIALECTS)('store: transactions (%s)', (dialect) => {
   const fx = storeFixture(dialect);

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { newId } from '../../src/ids.js';
+import type { ArchiveRecord } from '../../src/store/archive-repository.js';
 import type {
   AgentRecord,
   BlockRecord,
@@ -18,10 +19,8 @@ import type {
   Store,
   ToolRecord,
 } from '../../src/store/index.js';
-import type { ArchiveRecord } from '../../src/store/archive-repository.js';
 import type { NewPassage } from '../../src/store/passage-repository.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
-
 
 // Timestamps from a private clock, one second apart, so creation order is explicit.
 let clock = Date.parse('2026-01-01T00:00:00.000Z');
@@ -119,7 +118,12 @@ export function conversationRecord(org: string, agentId: string, over: Partial<C
   return c;
 }
 
-export function messageRecord(org: string, agent: string, conv: string, over: Partial<NewMessage> = {}): NewMessage {
+export function messageRecord(
+  org: string,
+  agent: string,
+  conv: string,
+  over: Partial<NewMessage> = {},
+): NewMessage {
   return {
     id: newId('message'),
     organization_id: org,
@@ -142,7 +146,12 @@ export function messageRecord(org: string, agent: string, conv: string, over: Pa
   };
 }
 
-export function runRecord(org: string, agent: string, conv: string, over: Partial<RunRecord> = {}): RunRecord {
+export function runRecord(
+  org: string,
+  agent: string,
+  conv: string,
+  over: Partial<RunRecord> = {},
+): RunRecord {
   const at = tick();
   return {
     id: newId('run'),

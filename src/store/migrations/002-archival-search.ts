@@ -25,22 +25,21 @@ export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> 
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then
 async function sqliteIndexes(db: Kysely<any>): Promise<void> {
-    await db.schema
-      .createTable('passage_keys')
-      .addColumn('key', 'integer', (c) => c.primaryKey().autoIncrement())
-      .addColumn('passage_id', 'text', (c) =>
-        c.notNull().unique().references('passages.id').onDelete('cascade'),
-      )
-      .execute();
-    await sql`CREATE VIRTUAL TABLE passages_fts USING fts5(text, tokenize = 'porter unicode61')`.execute(db);
-    await sql`CREATE TRIGGER passage_keys_fts_delete AFTER DELETE ON passage_keys
+  await db.schema
+    .createTable('passage_keys')
+    .addColumn('key', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('passage_id', 'text', (c) =>
+      c.notNull().unique().references('passages.id').onDelete('cascade'),
+    )
+    .execute();
+  await sql`CREATE VIRTUAL TABLE passages_fts USING fts5(text, tokenize = 'porter unicode61')`.execute(db);
+  await sql`CREATE TRIGGER passage_keys_fts_delete AFTER DELETE ON passage_keys
       BEGIN DELETE FROM passages_fts WHERE rowid = old.key; END`.execute(db);
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then
 async function postgresIndexes(db: Kysely<any>): Promise<void> {
-    const { rows } = await sql`SELECT 1 FROM pg_extension WHERE extname = 'vector'`.execute(db);
-    if (rows.length > 0)
-      await sql`ALTER TABLE passages ADD COLUMN IF NOT EXISTS embedding vector`.execute(db);
-    await sql`CREATE INDEX passages_fts ON passages USING gin (to_tsvector('english', text))`.execute(db);
+  const { rows } = await sql`SELECT 1 FROM pg_extension WHERE extname = 'vector'`.execute(db);
+  if (rows.length > 0) await sql`ALTER TABLE passages ADD COLUMN IF NOT EXISTS embedding vector`.execute(db);
+  await sql`CREATE INDEX passages_fts ON passages USING gin (to_tsvector('english', text))`.execute(db);
 }
