@@ -4,9 +4,8 @@
  * Agents: insert/find by id and name, keyset pages in both orders, tag and name filters, updates of
  * JSON columns, and delete with everything that belongs to the agent.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/ids.js';
-import type { Store } from '../../src/store/index.js';
 import { DIALECTS } from '../support/databases.js';
 import {
   agentRecord,
@@ -23,12 +22,7 @@ import {
 } from '../support/store-fixture.js';
 
 describe.each(DIALECTS)('store: agents (%s)', (dialect) => {
-  const fx = storeFixture(dialect);
-  const { newOrg, seedAgent, countRows } = fx;
-  let store: Store;
-  beforeAll(() => {
-    store = fx.store;
-  });
+  const { store, newOrg, seedAgent, countRows } = storeFixture(dialect);
 
   it('inserts and finds by id and by name, with JSON columns parsed', async () => {
     const org = await newOrg();

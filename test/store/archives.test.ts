@@ -4,19 +4,14 @@
  * an archive's passages use, links to agents (the first linked is the one an agent writes to),
  * delete (its passages and links go with it), and organization scoping.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/ids.js';
 import type { Store } from '../../src/store/index.js';
 import { DIALECTS } from '../support/databases.js';
 import { archiveRecord, ids, passageRecord, storeFixture } from '../support/store-fixture.js';
 
 describe.each(DIALECTS)('store: archives (%s)', (dialect) => {
-  const fx = storeFixture(dialect);
-  const { newOrg, seedAgent } = fx;
-  let store: Store;
-  beforeAll(() => {
-    store = fx.store;
-  });
+  const { store, newOrg, seedAgent } = storeFixture(dialect);
 
   it('inserts and gets an archive with its metadata, and updates its name, description and embedding', async () => {
     const org = await newOrg();

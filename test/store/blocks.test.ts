@@ -4,19 +4,14 @@
  * Memory blocks: insert/get/list, attachment order, versions and compare-and-set (one winner among
  * concurrent writers on two connections).
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/ids.js';
-import type { Store } from '../../src/store/index.js';
 import { DIALECTS } from '../support/databases.js';
 import { blockRecord, ids, storeFixture, tick } from '../support/store-fixture.js';
 
 describe.each(DIALECTS)('store: blocks (%s)', (dialect) => {
   const fx = storeFixture(dialect);
-  const { newOrg, seedAgent } = fx;
-  let store: Store;
-  beforeAll(() => {
-    store = fx.store;
-  });
+  const { store, newOrg, seedAgent } = fx;
 
   it('inserts, gets and lists by label', async () => {
     const org = await newOrg();

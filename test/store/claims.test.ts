@@ -4,19 +4,14 @@
  * Conversation claims: one holder at a time (also among concurrent claimants on two connections),
  * lease renewal, lapsed leases and releaseAll.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/ids.js';
-import type { Store } from '../../src/store/index.js';
 import { DIALECTS } from '../support/databases.js';
 import { clockNow, conversationRecord, storeFixture, tick } from '../support/store-fixture.js';
 
 describe.each(DIALECTS)('store: claims (%s)', (dialect) => {
   const fx = storeFixture(dialect);
-  const { newOrg, seedAgent } = fx;
-  let store: Store;
-  beforeAll(() => {
-    store = fx.store;
-  });
+  const { store, newOrg, seedAgent } = fx;
 
   const lease = (ms: number) => new Date(clockNow() + ms).toISOString();
 

@@ -4,18 +4,12 @@
  * Conversations: the default conversation, archived ones left out of lists, and the in-context
  * message ids with the memory fingerprint.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/index.js';
+import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.js';
 import { conversationRecord, ids, storeFixture, tick } from '../support/store-fixture.js';
 
 describe.each(DIALECTS)('store: conversations (%s)', (dialect) => {
-  const fx = storeFixture(dialect);
-  const { newOrg, seedAgent } = fx;
-  let store: Store;
-  beforeAll(() => {
-    store = fx.store;
-  });
+  const { store, newOrg, seedAgent } = storeFixture(dialect);
 
   it('finds the default conversation and lists without archived ones', async () => {
     const org = await newOrg();

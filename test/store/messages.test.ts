@@ -4,19 +4,14 @@
  * Messages: getMany order, the increasing `seq`, cursors in both orders, keyword search (Unicode
  * case folding on both dialects) and in-place content updates.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/ids.js';
 import type { NewMessage, Store } from '../../src/store/index.js';
 import { DIALECTS } from '../support/databases.js';
 import { ids, messageRecord, runRecord, storeFixture } from '../support/store-fixture.js';
 
 describe.each(DIALECTS)('store: messages (%s)', (dialect) => {
-  const fx = storeFixture(dialect);
-  const { newOrg, seedAgent } = fx;
-  let store: Store;
-  beforeAll(() => {
-    store = fx.store;
-  });
+  const { store, newOrg, seedAgent } = storeFixture(dialect);
 
   it('getMany returns messages in the requested order and skips unknown ids', async () => {
     const org = await newOrg();

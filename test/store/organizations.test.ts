@@ -4,18 +4,13 @@
  * Organizations: the default one and organizations by name, created once even when asked
  * concurrently.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_ORG_ID } from '../../src/ids.js';
-import type { Store } from '../../src/store/index.js';
 import { DIALECTS } from '../support/databases.js';
 import { storeFixture, uid } from '../support/store-fixture.js';
 
 describe.each(DIALECTS)('store: organizations (%s)', (dialect) => {
-  const fx = storeFixture(dialect);
-  let store: Store;
-  beforeAll(() => {
-    store = fx.store;
-  });
+  const { store } = storeFixture(dialect);
 
   it('ensureDefault is idempotent, also when called concurrently', async () => {
     const [a, b] = await Promise.all([

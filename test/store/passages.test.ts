@@ -4,7 +4,7 @@
  * substring search and cursors, nearest-neighbour and keyword search with tag and date filters,
  * re-embedding, delete, and organization scoping.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/ids.js';
 import type { Store } from '../../src/store/index.js';
 import { DIALECTS } from '../support/databases.js';
@@ -13,12 +13,7 @@ import { archiveRecord, ids, passageRecord, storeFixture } from '../support/stor
 const DIM = 4;
 
 describe.each(DIALECTS)('store: passages (%s)', (dialect) => {
-  const fx = storeFixture(dialect);
-  const { newOrg } = fx;
-  let store: Store;
-  beforeAll(() => {
-    store = fx.store;
-  });
+  const { store, newOrg } = storeFixture(dialect);
 
   /** An organization with one archive holding `texts` (embedded with `vectors` when given). */
   async function seed(texts: string[], vectors: (number[] | null)[] = [], tags: string[][] = []) {

@@ -4,9 +4,8 @@
  * Runs: state transitions, steps and usage, lists by agent/conversation/status, orphan and
  * stale-run recovery, and stream events.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/ids.js';
-import type { Store } from '../../src/store/index.js';
 import { DIALECTS } from '../support/databases.js';
 import {
   conversationRecord,
@@ -19,12 +18,7 @@ import {
 } from '../support/store-fixture.js';
 
 describe.each(DIALECTS)('store: runs (%s)', (dialect) => {
-  const fx = storeFixture(dialect);
-  const { newOrg, seedAgent } = fx;
-  let store: Store;
-  beforeAll(() => {
-    store = fx.store;
-  });
+  const { store, newOrg, seedAgent } = storeFixture(dialect);
 
   it('transitions only from active states', async () => {
     const org = await newOrg();

@@ -5,8 +5,7 @@
  * the rows of another.
  */
 import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/index.js';
+import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.js';
 import {
   archiveRecord,
@@ -22,12 +21,7 @@ import {
 } from '../support/store-fixture.js';
 
 describe.each(DIALECTS)('store: tenancy (%s)', (dialect) => {
-  const fx = storeFixture(dialect);
-  const { newOrg, seedAgent } = fx;
-  let store: Store;
-  beforeAll(() => {
-    store = fx.store;
-  });
+  const { store, newOrg, seedAgent } = storeFixture(dialect);
 
   it("never shows or changes one organization's rows to a call made with another", async () => {
     const [a, b] = [await newOrg(), await newOrg()];

@@ -3,18 +3,12 @@
  * PostgreSQL database (`describe.each(DIALECTS)`).
  * Tools: insertMissing by name, attach (idempotent) and detach.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/index.js';
+import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.js';
 import { ids, storeFixture, toolRecord } from '../support/store-fixture.js';
 
 describe.each(DIALECTS)('store: tools (%s)', (dialect) => {
-  const fx = storeFixture(dialect);
-  const { newOrg, seedAgent } = fx;
-  let store: Store;
-  beforeAll(() => {
-    store = fx.store;
-  });
+  const { store, newOrg, seedAgent } = storeFixture(dialect);
 
   it('insertMissing is idempotent by name', async () => {
     const org = await newOrg();

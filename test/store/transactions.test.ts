@@ -4,8 +4,7 @@
  * Transactions: everything written inside rolls back when the callback throws or a statement fails,
  * and commits when it returns.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/index.js';
+import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.js';
 import {
   agentRecord,
@@ -19,12 +18,7 @@ import {
 } from '../support/store-fixture.js';
 
 describe.each(DIALECTS)('store: transactions (%s)', (dialect) => {
-  const fx = storeFixture(dialect);
-  const { newOrg, seedAgent } = fx;
-  let store: Store;
-  beforeAll(() => {
-    store = fx.store;
-  });
+  const { store, newOrg, seedAgent } = storeFixture(dialect);
 
   it('rolls back everything written inside when the callback throws', async () => {
     const org = await newOrg();

@@ -240,7 +240,10 @@ export type CountedTable =
   | 'run_events';
 
 export interface StoreFixture {
-  /** The suite's store (set before the first test). */
+  /**
+   * The suite's store: usable inside tests and hooks (it stands for the store opened before the
+   * first test, so it can be destructured at the top of the suite).
+   */
   readonly store: Store;
   /** The suite's database: `open()` gives a second store on its own connection. */
   readonly db: TestDatabase;
@@ -260,8 +263,8 @@ export interface StoreFixture {
  *
  * @example
  * describe.each(DIALECTS)('blocks (%s)', (dialect) => {
- *   const fx = storeFixture(dialect);
- *   it('…', async () => { const org = await fx.newOrg(); await fx.store.blocks.insert(blockRecord(org)); });
+ *   const { store, newOrg } = storeFixture(dialect);
+ *   it('…', async () => { await store.blocks.insert(blockRecord(await newOrg())); });
  * });
  */
 export function storeFixture(dialect: DialectName): StoreFixture {
@@ -274,11 +277,20 @@ export function storeFixture(dialect: DialectName): StoreFixture {
   afterAll(async () => {
     await testDb?.drop();
   });
-  const fx: StoreFixture = {
-    get store(): Store {
-      if (!opened) throw new Error('storeFixture: the store is open only inside tests');
-      return opened;
+  const current = (): Store => {
+    if (!opened) throw new Error('storeFixture: the store is open only inside tests');
+    return opened;
+  };
+  // Forwards to the store opened in beforeAll (methods bound to it).
+  const store = new Proxy({} as Store, {
+    get(_target, prop) {
+      const real = current();
+      const value: unknown = Reflect.get(real, prop, real);
+      return typeof value === 'function' ? value.bind(real) : value;
     },
+  });
+  const fx: StoreFixture = {
+    store,
     get db(): TestDatabase {
       if (!testDb) throw new Error('storeFixture: the database exists only inside tests');
       return testDb;
