@@ -54,7 +54,7 @@ describe.each(DIALECTS)('archival bench on %s', (dialect) => {
       const storeFor = (hnsw: { m: number; efConstruction: number; efSearch?: number }) =>
         new Store(
           handle.db,
-          dialect,
+          handle.dialect,
           newIndexState({ ...hnsw, buildMemory: BUILD_MEMORY, buildWorkers: BUILD_WORKERS }),
         );
       await base.organizations.ensureDefault();

@@ -177,8 +177,8 @@ export async function createCore(
     if (unlock) onClose.push(unlock);
     onClose.push(() => gate.close());
     onClose.push(() => outbound.close());
-    if (options.exclusive || database.dialect === 'postgres') {
-      const failed = await recoverOrphanRuns(store, database.dialect, options.exclusive === true);
+    if (options.exclusive || database.dialect.sharedByProcesses) {
+      const failed = await recoverOrphanRuns(store, options.exclusive === true);
       if (failed > 0) log.warn({ failed }, 'marked runs of a stopped process as failed');
       const sweeper = startRunSweeper(store, config.conversationWaitMs, config.runLeaseMs, log);
       onClose.push(() => clearInterval(sweeper));

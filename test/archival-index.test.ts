@@ -36,7 +36,7 @@ describe('HNSW index built after a bulk load (postgres)', () => {
     const { store: base, handle } = await db.open();
     await base.organizations.ensureDefault();
     const fresh = () =>
-      new Store(handle.db, 'postgres', newIndexState({ m: 8, efConstruction: 32, efSearch: 50 }));
+      new Store(handle.db, handle.dialect, newIndexState({ m: 8, efConstruction: 32, efSearch: 50 }));
     const indexState = async () => {
       const { rows } = await sql<{ valid: boolean; options: string[] | null }>`
         SELECT i.indisvalid AS valid, c.reloptions AS options FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid

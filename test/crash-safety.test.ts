@@ -8,34 +8,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ORG_ID } from '../src/ids.js';
 import { createTestDatabase, DIALECTS } from './support/databases.js';
-import { type FakeMessage, lastUserText, type RecordedRequest, startFakeLlm } from './support/fake-llm.js';
+import { lastUserText, type RecordedRequest, startFakeLlm } from './support/fake-llm.js';
 import { type CliServer, startCli } from './support/server.js';
+import { until } from './support/until.js';
+import { expectWellFormed } from './support/well-formed.js';
 
 type Run = { id: string; status: string; stop_reason: string | null; conversation_id: string | null };
-
-async function until<T>(
-  fn: () => Promise<T | undefined | null | false>,
-  ms: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Every tool call has its tool return and every tool return its call. */
-function expectWellFormed(messages: FakeMessage[]): void {
-  const returned = new Set<string | undefined>(
-    messages.filter((m) => m.role === 'tool').map((m) => m.tool_call_id),
-  );
-  const called = new Set<string | undefined>(messages.flatMap((m) => (m.tool_calls ?? []).map((c) => c.id)));
-  for (const id of called) expect(returned.has(id), `tool call ${id} has no return`).toBe(true);
-  for (const id of returned) expect(called.has(id), `tool return ${id} has no call`).toBe(true);
-}
 
 const lastRole = (r: RecordedRequest) => r.body.messages?.at(-1)?.role;
 

@@ -99,7 +99,7 @@ describe.each(DIALECTS)('migrations (%s)', (dialect) => {
       provider: {
         async getMigrations() {
           const steps: Record<string, Migration> = {};
-          for (const m of before006) steps[m.name] = { up: (db) => m.up(db, dialect) };
+          for (const m of before006) steps[m.name] = { up: (db) => m.up(db, handle.dialect) };
           return steps;
         },
       },

@@ -27,6 +27,7 @@ import { CallbackService } from '../src/services/callback-service.js';
 import { DIALECTS } from './support/databases.js';
 import { startFakeLlm } from './support/fake-llm.js';
 import { runCli, startTestServer } from './support/server.js';
+import { until } from './support/until.js';
 
 interface Hit {
   path: string;
@@ -61,16 +62,6 @@ async function receiver(
     hits,
     [Symbol.asyncDispose]: () => new Promise<void>((r) => server.close(() => r())),
   };
-}
-
-async function until<T>(fn: () => T | undefined | Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
@@ -296,7 +287,7 @@ describe.each(DIALECTS)('run callbacks over HTTP (%s)', (dialect) => {
       json({ message: 'again', callback_url: `http://127.0.0.1:${hook.port}/tutorial-hook` }),
     );
     expect(tutorial.status).toBe(202);
-    await until(() => hook.hits.length >= 2 || undefined, 'two callbacks');
+    await until(() => hook.hits.length >= 2, 10_000, 'two callbacks');
 
     const secret = (await (await fetch(`${server.baseUrl}/v1/callback-secret`)).json()) as {
       callback_secret: string;

@@ -186,20 +186,30 @@ describe.each(DIALECTS)('list cursors are scoped to the organization (%s)', (dia
     const blockA = await call(keyA, 'POST', '/v1/blocks/', { label: 'a', value: 'a' });
     const messagesA = await call(keyA, 'GET', `/v1/agents/${agentA.id}/messages`);
     const runsA = await call(keyA, 'GET', `/v1/runs/?agent_id=${agentA.id}`);
+    const stepsA = await call(keyA, 'GET', `/v1/steps/?agent_id=${agentA.id}`);
+    const toolsA = await call(keyA, 'GET', '/v1/tools/');
+    const conversationsA = await call(keyA, 'GET', `/v1/conversations/?agent_id=${agentA.id}`);
+    const archiveA = await call(keyA, 'POST', '/v1/archives/', { name: 'a' });
     const agentB = await call(keyB, 'POST', '/v1/agents/', { name: 'b', model: 'openai/gpt-4o-mini' });
     await call(keyB, 'POST', `/v1/agents/${agentB.id}/messages`, { input: 'from b' });
     await call(keyB, 'POST', '/v1/blocks/', { label: 'b', value: 'b' });
+    await call(keyB, 'POST', '/v1/archives/', { name: 'b' });
     const unknown = (prefix: string) => `${prefix}-00000000-0000-4000-8000-000000000000`;
     const cases: [string, string, string][] = [
       ['/v1/agents/', String(agentA.id), unknown('agent')],
       ['/v1/blocks/', String(blockA.id), unknown('block')],
       [`/v1/agents/${agentB.id}/messages`, String(messagesA[0]?.id), unknown('message')],
       ['/v1/runs/', String(runsA[0]?.id), unknown('run')],
+      ['/v1/steps/', String(stepsA[0]?.id), unknown('step')],
+      ['/v1/tools/', String(toolsA[0]?.id), unknown('tool')],
+      [`/v1/conversations/?agent_id=${agentB.id}`, String(conversationsA[0]?.id), unknown('conv')],
+      ['/v1/archives/', String(archiveA.id), unknown('archive')],
     ];
     for (const [path, foreign, missing] of cases) {
       for (const dir of ['after', 'before']) {
         for (const order of ['asc', 'desc']) {
-          const q = (id: string) => `${path}?${dir}=${id}&order=${order}&limit=50`;
+          const q = (id: string) =>
+            `${path}${path.includes('?') ? '&' : '?'}${dir}=${id}&order=${order}&limit=50`;
           expect(await call(keyB, 'GET', q(foreign)), `${q(foreign)}`).toEqual(
             await call(keyB, 'GET', q(missing)),
           );

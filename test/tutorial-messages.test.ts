@@ -6,8 +6,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
-import { type FakeLlm, type FakeMessage, startFakeLlm } from './support/fake-llm.js';
+import { type FakeLlm, startFakeLlm } from './support/fake-llm.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import { until } from './support/until.js';
+import { expectWellFormed } from './support/well-formed.js';
 
 type Line = Record<string, unknown>;
 type TimedLine = { line: Line; at: number };
@@ -49,29 +51,6 @@ async function readNdjson(
   }
   expect(buffer).toBe(''); // every line ends with a newline
   return out;
-}
-
-/** Polls `fn` until it returns a truthy value (or throws after `ms`). */
-async function until<T>(
-  fn: () => Promise<T | undefined | null | false>,
-  ms = 10_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-/** Every assistant tool call in a request sent to the model is followed by its tool return. */
-function expectWellFormed(messages: FakeMessage[]): void {
-  const returned = new Set(messages.filter((m) => m.role === 'tool').map((m) => m.tool_call_id));
-  for (const m of messages) for (const c of m.tool_calls ?? []) expect(returned.has(c.id)).toBe(true);
-  const called = new Set<string | undefined>(messages.flatMap((m) => (m.tool_calls ?? []).map((c) => c.id)));
-  for (const m of messages) if (m.role === 'tool') expect(called.has(m.tool_call_id)).toBe(true);
 }
 
 describe.each(DIALECTS)('tutorial messages (%s)', (dialect) => {

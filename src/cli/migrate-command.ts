@@ -11,7 +11,7 @@ export async function runMigrate(flags: { pgUri?: string }): Promise<number> {
   const database = await openDatabase({ pgUri: config.pgUri, sqlitePath: config.sqlitePath });
   try {
     const report = await migrateToLatest(database);
-    const where = `${database.dialect} database ${database.location}`;
+    const where = `${database.dialect.name} database ${database.location}`;
     for (const name of report.applied) process.stdout.write(`applied ${name}\n`);
     process.stdout.write(
       report.applied.length > 0

@@ -42,7 +42,7 @@ export async function runServer(flags: ServerFlags): Promise<number> {
   const url = baseUrl(app, config);
   const models = await discovery;
   // One write, so whoever waits for the listening line also sees the lines after it.
-  let banner = `letta-ts listening on ${url} (${core.database.dialect}: ${core.database.location})\n`;
+  let banner = `letta-ts listening on ${url} (${core.database.dialect.name}: ${core.database.location})\n`;
   banner += `letta-ts console: ${url}/console  API docs: ${url}/docs\n`;
   if (models) banner += `letta-ts models: ${models}\n`;
   if (config.docs) {

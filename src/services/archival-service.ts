@@ -218,7 +218,7 @@ export class ArchivalService {
       note = 'the agent has no embedding model; keyword search only';
     } else if (mode !== 'keyword' && !(await this.store.passages.vectorAvailable())) {
       mode = 'keyword';
-      note = `vector search is unavailable (no ${this.store.dialect === 'postgres' ? 'pgvector' : 'sqlite-vec'}); keyword search only`;
+      note = `vector search is unavailable (no ${this.store.dialect.vectorExtension}); keyword search only`;
       if (!this.warnedNoVector) {
         this.warnedNoVector = true;
         this.log.warn(note);

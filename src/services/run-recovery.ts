@@ -5,21 +5,17 @@
  */
 import { LettaError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { DialectName } from '../store/index.js';
 import { nowIso } from '../store/records.js';
 import type { Store } from '../store/store.js';
 
 /**
- * At start. With `exclusive` (SQLite: this is the only server on the file) every active run is an
- * orphan; otherwise (PostgreSQL, shared by processes) only runs whose claim lease lapsed.
+ * At start. With `exclusive` on a database one process owns (SQLite: this is the only server on
+ * the file) every active run is an orphan; on a database shared by processes (PostgreSQL) only
+ * runs whose claim lease lapsed.
  */
-export async function recoverOrphanRuns(
-  store: Store,
-  dialect: DialectName,
-  exclusive: boolean,
-): Promise<number> {
+export async function recoverOrphanRuns(store: Store, exclusive: boolean): Promise<number> {
   const at = nowIso();
-  if (exclusive && dialect === 'sqlite') {
+  if (exclusive && !store.dialect.sharedByProcesses) {
     await store.claims.releaseAll();
     return store.runs.failOrphans(null, at);
   }

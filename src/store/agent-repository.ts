@@ -1,7 +1,7 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { isId } from '../ids.js';
 import { contains } from './contains.js';
-import type { DialectName } from './dialect-name.js';
+import type { StoreDialect } from './dialect/store-dialect.js';
 import { pageRows, paginate } from './paginate.js';
 import { type AgentRecord, type PageQuery, parseJson } from './records.js';
 import type { AgentTable, Database } from './schema.js';
@@ -49,7 +49,7 @@ export interface AgentListQuery extends PageQuery, AgentFilter {}
 export class AgentRepository {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly dialect: DialectName,
+    private readonly dialect: StoreDialect,
   ) {}
 
   async insert(agent: AgentRecord): Promise<void> {
@@ -61,8 +61,7 @@ export class AgentRepository {
    * transactions are already serial). Call inside a transaction, before checking the name.
    */
   async lockName(org: string, name: string): Promise<void> {
-    if (this.dialect !== 'postgres') return;
-    await sql`SELECT pg_advisory_xact_lock(hashtext(${`agent-name:${org}:${name}`}))`.execute(this.db);
+    await this.dialect.lockAgentName(this.db, org, name);
   }
 
   /** The agent with this id in the organization, or the oldest one with this name. */

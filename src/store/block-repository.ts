@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { DialectName } from './dialect-name.js';
+import type { StoreDialect } from './dialect/store-dialect.js';
 import { pageRows } from './paginate.js';
 import { type BlockRecord, type PageQuery, parseJson } from './records.js';
 import type { BlockTable, Database } from './schema.js';
@@ -26,7 +26,7 @@ export interface BlockListQuery extends PageQuery {
 export class BlockRepository {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly dialect: DialectName,
+    private readonly dialect: StoreDialect,
   ) {}
 
   async insert(block: BlockRecord): Promise<void> {

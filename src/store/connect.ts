@@ -1,6 +1,6 @@
 /**
  * Opens the database: SQLite (better-sqlite3, WAL, foreign keys on) by default, PostgreSQL (pg)
- * when a URI is given. The rest of the code sees only `Kysely<Database>` and the dialect name.
+ * when a URI is given. The rest of the code sees only `Kysely<Database>` and the dialect object.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -9,13 +9,15 @@ import { Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely';
 import type pg from 'pg';
 import { LettaError } from '../errors.js';
 import { faultTranslatingDialect } from './database-faults.js';
-import type { DialectName } from './dialect-name.js';
+import { postgresDialect } from './dialect/postgres-dialect.js';
+import { sqliteDialect } from './dialect/sqlite-dialect.js';
+import type { StoreDialect } from './dialect/store-dialect.js';
 import type { Database } from './schema.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
-  dialect: DialectName;
+  dialect: StoreDialect;
   /** A description safe to log (no password). */
   location: string;
   /** Whether the pgvector / sqlite-vec extension is available. */
@@ -96,7 +98,7 @@ async function openSqlite(path: string, options: DatabaseOptions): Promise<Datab
         });
   return {
     db,
-    dialect: 'sqlite',
+    dialect: sqliteDialect,
     location: path,
     vector,
     sqlite,
@@ -153,7 +155,7 @@ async function openPostgres(
     dialect: faultTranslatingDialect(new PostgresDialect({ pool })),
     log: slowQueryLog(),
   });
-  return { db, dialect: 'postgres', location, vector, pool, close: () => db.destroy() };
+  return { db, dialect: postgresDialect, location, vector, pool, close: () => db.destroy() };
 }
 
 /**

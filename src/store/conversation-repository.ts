@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { DialectName } from './dialect-name.js';
+import type { StoreDialect } from './dialect/store-dialect.js';
 import { pageRows } from './paginate.js';
 import { type ConversationRecord, type PageQuery, parseJson } from './records.js';
 import type { ConversationTable, Database } from './schema.js';
@@ -31,7 +31,7 @@ const RELEASE = new Statement(
 export class ConversationRepository {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly dialect: DialectName,
+    private readonly dialect: StoreDialect,
   ) {}
 
   async insert(c: ConversationRecord): Promise<void> {
@@ -124,7 +124,7 @@ function fromRow(r: Selectable<ConversationTable>): ConversationRecord {
 export class ConversationClaims {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly dialect: DialectName,
+    private readonly dialect: StoreDialect,
   ) {}
 
   /**

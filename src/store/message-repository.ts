@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { DialectName } from './dialect-name.js';
+import type { StoreDialect } from './dialect/store-dialect.js';
 import type { MessageRecord, MessageRole, NewMessage } from './records.js';
 import { parseJson } from './records.js';
 import type { Database, MessageTable } from './schema.js';
@@ -57,7 +57,7 @@ export interface MessageSearchQuery {
 export class MessageRepository {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly dialect: DialectName,
+    private readonly dialect: StoreDialect,
   ) {}
 
   async insertMany(messages: NewMessage[]): Promise<void> {

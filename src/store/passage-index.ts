@@ -5,7 +5,6 @@
  * of the code never branches on the dialect.
  */
 import { type RawBuilder, sql } from 'kysely';
-import type { DialectName } from './dialect-name.js';
 
 /**
  * HNSW parameters (PostgreSQL). `m` and `efConstruction` apply to indexes built afterwards (an
@@ -128,25 +127,16 @@ export function queryWords(query: string): string[] {
   return [...new Set(words)].filter((w) => w !== 'or' && w !== 'and').slice(0, 64);
 }
 
+/** How a database matches a passage's JSON tags (`p.tags`) against any or all of `tags`. */
+export type TagsMatch = (tags: string[], all: boolean) => RawBuilder<unknown>;
+
 /** The SQL conditions for `filter` on the passages table aliased `p`. */
-export function filterConditions(dialect: DialectName, filter: PassageFilter): RawBuilder<unknown>[] {
+export function filterConditions(filter: PassageFilter, tagsMatch: TagsMatch): RawBuilder<unknown>[] {
   const out: RawBuilder<unknown>[] = [];
   if (filter.start !== undefined) out.push(sql`p.created_at >= ${filter.start}`);
   if (filter.end !== undefined) out.push(sql`p.created_at <= ${filter.end}`);
   const tags = filter.tags ?? [];
-  if (tags.length > 0) {
-    const all = filter.tagMatchMode === 'all';
-    if (dialect === 'postgres') {
-      out.push(all ? sql`p.tags::jsonb ?& ${tags}::text[]` : sql`p.tags::jsonb ?| ${tags}::text[]`);
-    } else {
-      const list = sql.join(tags.map((t) => sql`${t}`));
-      out.push(
-        all
-          ? sql`(SELECT count(DISTINCT j.value) FROM json_each(p.tags) j WHERE j.value IN (${list})) = ${new Set(tags).size}`
-          : sql`EXISTS (SELECT 1 FROM json_each(p.tags) j WHERE j.value IN (${list}))`,
-      );
-    }
-  }
+  if (tags.length > 0) out.push(tagsMatch(tags, filter.tagMatchMode === 'all'));
   return out;
 }
 

@@ -3,7 +3,7 @@
  * indexes (integer keys, FTS, vectors) through the dialect's {@link PassageIndex}.
  */
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { DialectName } from './dialect-name.js';
+import type { StoreDialect } from './dialect/store-dialect.js';
 import { pageRows } from './paginate.js';
 import {
   DEFAULT_HNSW,
@@ -17,8 +17,6 @@ import {
 } from './passage-index.js';
 import { type JsonObject, type PageQuery, parseJson } from './records.js';
 import type { Database, PassageTable } from './schema.js';
-import { PostgresPassageIndex } from './vector-index-postgres.js';
-import { SqlitePassageIndex } from './vector-index-sqlite.js';
 
 export type { HnswSettings, PassageFilter, ScoredId } from './passage-index.js';
 
@@ -54,11 +52,10 @@ export class PassageRepository {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly dialect: DialectName,
+    private readonly dialect: StoreDialect,
     state: IndexState,
   ) {
-    this.index =
-      dialect === 'postgres' ? new PostgresPassageIndex(db, state) : new SqlitePassageIndex(db, state);
+    this.index = dialect.passageIndex(db, state);
   }
 
   // Passages
@@ -127,8 +124,7 @@ export class PassageRepository {
       // table; LIKE '%…%' stepped character by character: a 100-character needle over 3 MB of
       // passages took 3.9 s on SQLite, on the event loop).
       const needle = query.search.toLowerCase();
-      const find = this.dialect === 'postgres' ? sql.raw('strpos') : sql.raw('instr');
-      q = q.where(sql<boolean>`${find}(lower(passages.text), ${needle}) > 0`);
+      q = q.where(sql<boolean>`${this.dialect.textPosition}(lower(passages.text), ${needle}) > 0`);
     }
     const rows = await pageRows(q, 'passages', query, org);
     return rows.map(fromRow);
@@ -191,10 +187,6 @@ export class PassageRepository {
   ): Promise<ScoredId[]> {
     if (archiveIds.length === 0) return [];
     return this.index.keyword({ org, archiveIds, filter, limit }, query);
-  }
-
-  get dialectName(): DialectName {
-    return this.dialect;
   }
 }
 

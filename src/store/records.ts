@@ -2,7 +2,16 @@
  * What the repositories return: rows with JSON columns parsed and booleans as booleans. Field
  * names follow Letta's vocabulary so the API serializers stay thin.
  */
-import type { ToolCall } from '../runtime/llm/types.js';
+
+/**
+ * One tool call requested by the model, as stored on an assistant message. `arguments` is the raw
+ * JSON text the model produced. The runtime's model boundary uses the same shape.
+ */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };

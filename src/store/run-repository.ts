@@ -1,5 +1,5 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { DialectName } from './dialect-name.js';
+import type { StoreDialect } from './dialect/store-dialect.js';
 import { pageRows } from './paginate.js';
 import { type PageQuery, parseJson, type RunRecord, type RunStatus, type StepRecord } from './records.js';
 import type { Database, RunTable } from './schema.js';
@@ -81,7 +81,7 @@ export interface StepListQuery extends PageQuery {
 export class RunRepository {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly dialect: DialectName,
+    private readonly dialect: StoreDialect,
   ) {}
 
   async insert(run: RunRecord): Promise<void> {

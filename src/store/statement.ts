@@ -9,7 +9,8 @@
  * and must not contain a literal `?`.
  */
 import { CompiledQuery, type Kysely, type QueryResult } from 'kysely';
-import type { DialectName } from './dialect-name.js';
+import type { DialectName } from './dialect/dialect-name.js';
+import type { StoreDialect } from './dialect/store-dialect.js';
 import type { Database } from './schema.js';
 
 export class Statement<Row = Record<string, unknown>> {
@@ -20,24 +21,28 @@ export class Statement<Row = Record<string, unknown>> {
     this.text = { sqlite: sql, postgres: sql.replace(/\?/g, () => `$${++n}`) };
   }
 
-  execute(db: Kysely<Database>, dialect: DialectName, params: readonly unknown[]): Promise<QueryResult<Row>> {
-    return db.executeQuery<Row>(CompiledQuery.raw(this.text[dialect], params as unknown[]));
+  execute(
+    db: Kysely<Database>,
+    dialect: StoreDialect,
+    params: readonly unknown[],
+  ): Promise<QueryResult<Row>> {
+    return db.executeQuery<Row>(CompiledQuery.raw(this.text[dialect.name], params as unknown[]));
   }
 
-  async rows(db: Kysely<Database>, dialect: DialectName, params: readonly unknown[]): Promise<Row[]> {
+  async rows(db: Kysely<Database>, dialect: StoreDialect, params: readonly unknown[]): Promise<Row[]> {
     return (await this.execute(db, dialect, params)).rows;
   }
 
   async first(
     db: Kysely<Database>,
-    dialect: DialectName,
+    dialect: StoreDialect,
     params: readonly unknown[],
   ): Promise<Row | undefined> {
     return (await this.execute(db, dialect, params)).rows[0];
   }
 
   /** Rows changed by an INSERT, UPDATE or DELETE. */
-  async changes(db: Kysely<Database>, dialect: DialectName, params: readonly unknown[]): Promise<number> {
+  async changes(db: Kysely<Database>, dialect: StoreDialect, params: readonly unknown[]): Promise<number> {
     return Number((await this.execute(db, dialect, params)).numAffectedRows ?? 0n);
   }
 }
@@ -60,7 +65,7 @@ export class InsertStatement {
 
   async execute(
     db: Kysely<Database>,
-    dialect: DialectName,
+    dialect: StoreDialect,
     rows: readonly (readonly unknown[])[],
   ): Promise<void> {
     const chunk = Math.max(1, Math.floor(MAX_PARAMS / this.columns.length));

@@ -8,7 +8,7 @@ import { ApiKeyRepository } from './api-key-repository.js';
 import { ArchiveRepository } from './archive-repository.js';
 import { BlockRepository } from './block-repository.js';
 import { ConversationClaims, ConversationRepository } from './conversation-repository.js';
-import type { DialectName } from './dialect-name.js';
+import type { StoreDialect } from './dialect/store-dialect.js';
 import { MessageRepository } from './message-repository.js';
 import { OrganizationRepository } from './organization-repository.js';
 import type { IndexState } from './passage-index.js';
@@ -32,7 +32,7 @@ export class Store {
 
   constructor(
     readonly db: Kysely<Database>,
-    readonly dialect: DialectName,
+    readonly dialect: StoreDialect,
     /** Search-index state shared with the transaction stores made from this one. */
     private readonly indexState: IndexState = newIndexState(),
   ) {

@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { contains } from './contains.js';
-import type { DialectName } from './dialect-name.js';
+import type { StoreDialect } from './dialect/store-dialect.js';
 import { pageRows } from './paginate.js';
 import { type Json, type JsonObject, type PageQuery, parseJson, type ToolRecord } from './records.js';
 import type { Database, ToolTable } from './schema.js';
@@ -30,7 +30,7 @@ export interface ToolListQuery extends PageQuery, ToolFilter {}
 export class ToolRepository {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly dialect: DialectName,
+    private readonly dialect: StoreDialect,
   ) {}
 
   /** Inserts tools that do not exist yet by name; existing ones are left alone. */

@@ -21,9 +21,14 @@ import {
   queryWords,
   type ScoredId,
   type SearchScope,
+  type TagsMatch,
   type VectorReplacement,
 } from './passage-index.js';
 import type { Database } from './schema.js';
+
+/** Tags are JSON text: cast to jsonb, any of them (`?|`) or all of them (`?&`). */
+const tagsMatch: TagsMatch = (tags, all) =>
+  all ? sql`p.tags::jsonb ?& ${tags}::text[]` : sql`p.tags::jsonb ?| ${tags}::text[]`;
 
 /** Rows per INSERT statement (10 parameters a row; PostgreSQL allows 65,535 a statement). */
 const INSERT_CHUNK = 2000;
@@ -170,7 +175,7 @@ export class PostgresPassageIndex implements PassageIndex {
         SELECT p.id, (p.embedding::vector(${d})) <=> ${literal(vector)}::vector(${d}) AS distance
         FROM passages p
         WHERE p.embedding_dim = ${d} AND p.embedding IS NOT NULL
-          AND p.organization_id = ${scope.org} AND p.archive_id = ANY(${scope.archiveIds}::text[])${andAll(filterConditions('postgres', scope.filter))}
+          AND p.organization_id = ${scope.org} AND p.archive_id = ANY(${scope.archiveIds}::text[])${andAll(filterConditions(scope.filter, tagsMatch))}
         ORDER BY (p.embedding::vector(${d})) <=> ${literal(vector)}::vector(${d})
         LIMIT ${scope.limit}`.execute(db);
       return rows;
@@ -187,7 +192,7 @@ export class PostgresPassageIndex implements PassageIndex {
       SELECT p.id, ts_rank_cd(p.text_search, q) AS score
       FROM passages p, websearch_to_tsquery('english', ${words.join(' or ')}) q
       WHERE p.text_search @@ q
-        AND p.organization_id = ${scope.org} AND p.archive_id = ANY(${scope.archiveIds}::text[])${andAll(filterConditions('postgres', scope.filter))}
+        AND p.organization_id = ${scope.org} AND p.archive_id = ANY(${scope.archiveIds}::text[])${andAll(filterConditions(scope.filter, tagsMatch))}
       ORDER BY score DESC, p.created_at DESC LIMIT ${scope.limit}`.execute(this.db);
     return rows.map((r) => ({ id: r.id, score: Number(r.score) }));
   }

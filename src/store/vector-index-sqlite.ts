@@ -16,9 +16,18 @@ import {
   queryWords,
   type ScoredId,
   type SearchScope,
+  type TagsMatch,
   type VectorReplacement,
 } from './passage-index.js';
 import type { Database } from './schema.js';
+
+/** Tags are JSON text: any of them (EXISTS), or all of them (counting distinct matches). */
+const tagsMatch: TagsMatch = (tags, all) => {
+  const list = sql.join(tags.map((t) => sql`${t}`));
+  return all
+    ? sql`(SELECT count(DISTINCT j.value) FROM json_each(p.tags) j WHERE j.value IN (${list})) = ${new Set(tags).size}`
+    : sql`EXISTS (SELECT 1 FROM json_each(p.tags) j WHERE j.value IN (${list}))`;
+};
 
 function blob(vector: number[]): Buffer {
   const f = new Float32Array(vector);
@@ -116,7 +125,7 @@ export class SqlitePassageIndex implements PassageIndex {
   async nearest(scope: SearchScope, vector: number[], dim: number): Promise<ScoredId[]> {
     if (!(await this.vectorAvailable()) || !(await this.tableExists(dim))) return [];
     const table = sql.table(`passages_vec_${dim}`);
-    const filters = filterConditions('sqlite', scope.filter);
+    const filters = filterConditions(scope.filter, tagsMatch);
     if (filters.length === 0) {
       // KNN over each archive's partition (sqlite-vec caps k at 4096), merged by distance.
       const hits: ScoredId[] = [];
@@ -154,7 +163,7 @@ export class SqlitePassageIndex implements PassageIndex {
       FROM passages_fts
       JOIN passage_keys k ON k.key = passages_fts.rowid
       JOIN passages p ON p.id = k.passage_id
-      WHERE passages_fts MATCH ${match} AND p.organization_id = ${scope.org} AND p.archive_id IN (${sql.join(scope.archiveIds)})${andAll(filterConditions('sqlite', scope.filter))}
+      WHERE passages_fts MATCH ${match} AND p.organization_id = ${scope.org} AND p.archive_id IN (${sql.join(scope.archiveIds)})${andAll(filterConditions(scope.filter, tagsMatch))}
       ORDER BY score LIMIT ${scope.limit}`.execute(this.db);
     // bm25 is lower-is-better; report higher-is-better.
     return rows.map((r) => ({ id: r.id, score: -r.score }));

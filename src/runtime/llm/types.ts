@@ -7,15 +7,13 @@
  * interface, so the real provider code is always exercised.
  */
 
+import type { ToolCall } from '../../store/records.js';
+
+/** One tool call requested by the model (stored as is on assistant messages). */
+export type { ToolCall } from '../../store/records.js';
+
 /** A JSON schema object, as sent to providers for tool parameters. */
 export type JsonSchema = { [key: string]: unknown };
-
-/** One tool call requested by the model. `arguments` is the raw JSON text the model produced. */
-export interface ToolCall {
-  id: string;
-  name: string;
-  arguments: string;
-}
 
 /** A message in the provider-neutral chat format the runtime sends. */
 export type ChatMessage =

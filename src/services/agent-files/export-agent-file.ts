@@ -5,6 +5,7 @@
  * in-context ids. Export then import gives the same agent: blocks, system prompt, messages,
  * tools (custom ones with their source), tool rules, tags and model handles.
  */
+import { embeddingConfig } from '../../runtime/llm/embedding-config.js';
 import type { ProviderRegistry } from '../../runtime/llm/provider-registry.js';
 import type { AgentRecord, BlockRecord, JsonObject, MessageRecord, ToolRecord } from '../../store/records.js';
 import { nowIso } from '../../store/records.js';
@@ -141,20 +142,6 @@ function llmConfig(providers: ProviderRegistry, a: AgentRecord, handle: string):
     temperature: typeof s.temperature === 'number' ? s.temperature : 0.7,
     max_tokens: typeof s.max_output_tokens === 'number' ? s.max_output_tokens : null,
   };
-}
-
-function embeddingConfig(providers: ProviderRegistry, handle: string): JsonObject {
-  const [type = 'openai', ...rest] = handle.split('/');
-  let model = rest.length > 0 ? rest.join('/') : handle;
-  let dim: number | null = null;
-  try {
-    const resolved = providers.resolveEmbedding(handle);
-    model = resolved.model;
-    dim = resolved.dimension || null;
-  } catch {
-    // not served here
-  }
-  return { embedding_endpoint_type: type, embedding_model: model, embedding_dim: dim, handle };
 }
 
 function blockFields(b: BlockRecord, id: string) {

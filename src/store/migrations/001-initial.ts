@@ -3,12 +3,12 @@
  * store); messages get a dialect-native auto-increment `seq` for stable ordering and cursors.
  */
 import type { Kysely } from 'kysely';
-import type { DialectName } from '../dialect-name.js';
+import type { StoreDialect } from '../dialect/store-dialect.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was, not the current one
 type AnyDb = Kysely<any>;
 
-export async function up(db: AnyDb, dialect: DialectName): Promise<void> {
+export async function up(db: AnyDb, dialect: StoreDialect): Promise<void> {
   await db.schema
     .createTable('organizations')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -144,9 +144,7 @@ export async function up(db: AnyDb, dialect: DialectName): Promise<void> {
 
   await db.schema
     .createTable('messages')
-    .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
-      dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
-    )
+    .addColumn('seq', dialect.autoIncrementType, (c) => dialect.autoIncrementKey(c))
     .addColumn('id', 'text', (c) => c.notNull().unique())
     .addColumn('organization_id', 'text', (c) => c.notNull())
     .addColumn('agent_id', 'text', (c) => c.notNull().references('agents.id').onDelete('cascade'))

@@ -11,30 +11,35 @@
  * partial indexes created on demand, and a GIN expression index for full-text search.
  */
 import { type Kysely, sql } from 'kysely';
-import type { DialectName } from '../dialect-name.js';
+import type { StoreDialect } from '../dialect/store-dialect.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then
-export async function up(db: Kysely<any>, dialect: DialectName): Promise<void> {
-  if (dialect === 'sqlite') {
-    await db.schema
-      .createTable('passage_keys')
-      .addColumn('key', 'integer', (c) => c.primaryKey().autoIncrement())
-      .addColumn('passage_id', 'text', (c) =>
-        c.notNull().unique().references('passages.id').onDelete('cascade'),
-      )
-      .execute();
-    await sql`CREATE VIRTUAL TABLE passages_fts USING fts5(text, tokenize = 'porter unicode61')`.execute(db);
-    await sql`CREATE TRIGGER passage_keys_fts_delete AFTER DELETE ON passage_keys
-      BEGIN DELETE FROM passages_fts WHERE rowid = old.key; END`.execute(db);
-  } else {
-    const { rows } = await sql`SELECT 1 FROM pg_extension WHERE extname = 'vector'`.execute(db);
-    if (rows.length > 0)
-      await sql`ALTER TABLE passages ADD COLUMN IF NOT EXISTS embedding vector`.execute(db);
-    await sql`CREATE INDEX passages_fts ON passages USING gin (to_tsvector('english', text))`.execute(db);
-  }
+export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> {
+  await dialect.pick({ sqlite: sqliteIndexes, postgres: postgresIndexes })(db);
   await db.schema
     .createIndex('passages_org_archive')
     .on('passages')
     .columns(['organization_id', 'archive_id'])
     .execute();
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then
+async function sqliteIndexes(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('passage_keys')
+    .addColumn('key', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('passage_id', 'text', (c) =>
+      c.notNull().unique().references('passages.id').onDelete('cascade'),
+    )
+    .execute();
+  await sql`CREATE VIRTUAL TABLE passages_fts USING fts5(text, tokenize = 'porter unicode61')`.execute(db);
+  await sql`CREATE TRIGGER passage_keys_fts_delete AFTER DELETE ON passage_keys
+      BEGIN DELETE FROM passages_fts WHERE rowid = old.key; END`.execute(db);
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then
+async function postgresIndexes(db: Kysely<any>): Promise<void> {
+  const { rows } = await sql`SELECT 1 FROM pg_extension WHERE extname = 'vector'`.execute(db);
+  if (rows.length > 0) await sql`ALTER TABLE passages ADD COLUMN IF NOT EXISTS embedding vector`.execute(db);
+  await sql`CREATE INDEX passages_fts ON passages USING gin (to_tsvector('english', text))`.execute(db);
 }

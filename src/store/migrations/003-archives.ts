@@ -6,10 +6,10 @@
  * organization by (created_at, id).
  */
 import type { Kysely } from 'kysely';
-import type { DialectName } from '../dialect-name.js';
+import type { StoreDialect } from '../dialect/store-dialect.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then
-export async function up(db: Kysely<any>, _dialect: DialectName): Promise<void> {
+export async function up(db: Kysely<any>, _dialect: StoreDialect): Promise<void> {
   await db.schema.alterTable('archives').addColumn('description', 'text').execute();
   await db.schema
     .alterTable('archives')

@@ -6,11 +6,15 @@
  * GIN index moves onto it. SQLite's FTS5 table already stores its index: nothing to do there.
  */
 import { type Kysely, sql } from 'kysely';
-import type { DialectName } from '../dialect-name.js';
+import type { StoreDialect } from '../dialect/store-dialect.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then
-export async function up(db: Kysely<any>, dialect: DialectName): Promise<void> {
-  if (dialect !== 'postgres') return;
+export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> {
+  await dialect.pick({ sqlite: async () => {}, postgres: storedTextSearch })(db);
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then
+async function storedTextSearch(db: Kysely<any>): Promise<void> {
   await sql`ALTER TABLE passages ADD COLUMN text_search tsvector
     GENERATED ALWAYS AS (to_tsvector('english', text)) STORED`.execute(db);
   await sql`CREATE INDEX passages_text_search ON passages USING gin (text_search)`.execute(db);

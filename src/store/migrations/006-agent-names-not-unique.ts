@@ -10,18 +10,24 @@
  * checked, commit, foreign keys on again.
  */
 import { type Kysely, sql } from 'kysely';
-import type { DialectName } from '../dialect-name.js';
+import type { StoreDialect } from '../dialect/store-dialect.js';
 
 const UNIQUE_CLAUSE =
   /,\s*constraint\s+"?agents_org_name_unique"?\s+unique\s*\(\s*"?organization_id"?\s*,\s*"?name"?\s*\)/i;
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then
-export async function up(db: Kysely<any>, dialect: DialectName): Promise<void> {
-  if (dialect === 'postgres') {
-    await sql`ALTER TABLE agents DROP CONSTRAINT IF EXISTS agents_org_name_unique`.execute(db);
-    await sql`CREATE INDEX IF NOT EXISTS agents_org_name ON agents (organization_id, name)`.execute(db);
-    return;
-  }
+export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> {
+  await dialect.pick({ sqlite: rebuildSqlite, postgres: dropPostgresConstraint })(db);
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then
+async function dropPostgresConstraint(db: Kysely<any>): Promise<void> {
+  await sql`ALTER TABLE agents DROP CONSTRAINT IF EXISTS agents_org_name_unique`.execute(db);
+  await sql`CREATE INDEX IF NOT EXISTS agents_org_name ON agents (organization_id, name)`.execute(db);
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then
+async function rebuildSqlite(db: Kysely<any>): Promise<void> {
   const row = await sql<{
     sql: string;
   }>`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'agents'`.execute(db);

@@ -4,10 +4,10 @@
  * tool's metadata (an MCP tool's server). JSON columns as text on both dialects.
  */
 import type { Kysely } from 'kysely';
-import type { DialectName } from '../dialect-name.js';
+import type { StoreDialect } from '../dialect/store-dialect.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then
-export async function up(db: Kysely<any>, _dialect: DialectName): Promise<void> {
+export async function up(db: Kysely<any>, _dialect: StoreDialect): Promise<void> {
   await db.schema.alterTable('tools').addColumn('args_json_schema', 'text').execute();
   await db.schema.alterTable('tools').addColumn('pip_requirements', 'text').execute();
   await db.schema.alterTable('tools').addColumn('npm_requirements', 'text').execute();

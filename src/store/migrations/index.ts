@@ -3,7 +3,7 @@
  * new file appended here. The name is recorded in `kysely_migration` on both dialects.
  */
 import type { Kysely } from 'kysely';
-import type { DialectName } from '../dialect-name.js';
+import type { StoreDialect } from '../dialect/store-dialect.js';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-archival-search.js';
 import * as m003 from './003-archives.js';
@@ -15,7 +15,7 @@ import * as m007 from './007-agent-file-tools.js';
 export interface MigrationStep {
   name: string;
   // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema as it was then
-  up(db: Kysely<any>, dialect: DialectName): Promise<void>;
+  up(db: Kysely<any>, dialect: StoreDialect): Promise<void>;
 }
 
 export const MIGRATIONS: readonly MigrationStep[] = [
