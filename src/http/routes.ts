@@ -1,28 +1,12 @@
 /**
- * Every route module the server serves, in registration order. To add routes, write a module
- * (`(core) => Route[]`, see `../route.ts`) and append it here.
+ * Every route module the server serves, in registration order: one list per API surface, each
+ * from its folder's `index.ts`. To add routes, write a module (`(services) => Route[]`, see
+ * `./route.ts`) in its surface's folder and append it to that folder's list.
  */
-import { openaiRoutes } from '../openai/index.js';
-import type { RouteModule } from '../route.js';
-import { v1ArchivalRoutes } from '../v1/archival-memory.js';
-import { v1Routes } from '../v1/index.js';
-import { consoleRoutes } from './console.js';
-import { healthRoutes } from './health.js';
-import { metricsRoutes } from './metrics.js';
-import { tutorialAgentRoutes } from './tutorial-agents.js';
-import { tutorialArchivalRoutes } from './tutorial-archival.js';
-import { tutorialConversationRoutes } from './tutorial-conversations.js';
-import { tutorialMessageRoutes } from './tutorial-messages.js';
+import { OPENAI_ROUTES } from './openai/index.js';
+import { OPS_ROUTES } from './ops/index.js';
+import type { RouteModule } from './route.js';
+import { TUTORIAL_ROUTES } from './tutorial/index.js';
+import { V1_ROUTES } from './v1/index.js';
 
-export const ROUTE_MODULES: RouteModule[] = [
-  healthRoutes,
-  metricsRoutes,
-  tutorialAgentRoutes,
-  tutorialConversationRoutes,
-  tutorialMessageRoutes,
-  tutorialArchivalRoutes,
-  v1Routes,
-  v1ArchivalRoutes,
-  openaiRoutes,
-  consoleRoutes,
-];
+export const ROUTE_MODULES: RouteModule[] = [...OPS_ROUTES, ...TUTORIAL_ROUTES, ...V1_ROUTES, ...OPENAI_ROUTES];

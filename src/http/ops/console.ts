@@ -14,7 +14,7 @@ import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { Core } from '../../core.js';
+import type { Services } from '../../services/services.js';
 import { LettaError } from '../../errors.js';
 import { defineRoute, type Route } from '../route.js';
 
@@ -84,7 +84,7 @@ function sendAsset(request: FastifyRequest, reply: FastifyReply, asset: Asset): 
 
 const tags = ['console'];
 
-export function consoleRoutes(_core: Core): Route[] {
+export function consoleRoutes(_services: Services): Route[] {
   const { page, assets } = loadConsoleAssets();
   return [
     defineRoute({

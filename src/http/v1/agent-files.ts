@@ -6,7 +6,7 @@
  */
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import type { Core } from '../../core.js';
+import type { Services } from '../../services/services.js';
 import { LettaError } from '../../errors.js';
 import type { JsonObject } from '../../store/records.js';
 import { defineRoute, type Route } from '../route.js';
@@ -51,7 +51,7 @@ const ImportedAgents = Type.Object({
   ),
 });
 
-export function v1AgentFileRoutes(core: Core): Route[] {
+export function v1AgentFileRoutes(services: Services): Route[] {
   /** The indented document as a JSON string (`application/json`), as Letta answers it. */
   const exportAs = async (
     reply: FastifyReply,
@@ -59,7 +59,7 @@ export function v1AgentFileRoutes(core: Core): Route[] {
     agentId: string,
     options: Parameters<Core['agentFiles']['export']>[2],
   ) => {
-    const doc = JSON.stringify(await core.agentFiles.export(ctx, agentId, options), null, 2);
+    const doc = JSON.stringify(await services.agentFiles.export(ctx, agentId, options), null, 2);
     // A string payload with a JSON type is sent as is: encode it once more so it is a JSON string.
     reply.type('application/json; charset=utf-8');
     return JSON.stringify(doc);
@@ -126,7 +126,7 @@ export function v1AgentFileRoutes(core: Core): Route[] {
       },
       handler: async (req) => {
         const form = await readImportForm(req);
-        return core.agentFiles.import(req.ctx, form.text, form.options);
+        return services.agentFiles.import(req.ctx, form.text, form.options);
       },
     }),
   ];
