@@ -18,7 +18,7 @@ import type { Services } from '../../services/services.js';
 import { LettaError } from '../../errors.js';
 import { defineRoute, type Route } from '../route.js';
 
-/** `web/` at the package root: three levels up from both `src/http/routes` and `dist/http/routes`. */
+/** `web/` at the package root: three levels up from both `src/http/ops` and `dist/http/ops`. */
 export const WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'web');
 
 export const CONSOLE_CSP = [

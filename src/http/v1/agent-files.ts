@@ -55,9 +55,9 @@ export function v1AgentFileRoutes(services: Services): Route[] {
   /** The indented document as a JSON string (`application/json`), as Letta answers it. */
   const exportAs = async (
     reply: FastifyReply,
-    ctx: Parameters<Core['agentFiles']['export']>[0],
+    ctx: Parameters<Services['agentFiles']['export']>[0],
     agentId: string,
-    options: Parameters<Core['agentFiles']['export']>[2],
+    options: Parameters<Services['agentFiles']['export']>[2],
   ) => {
     const doc = JSON.stringify(await services.agentFiles.export(ctx, agentId, options), null, 2);
     // A string payload with a JSON type is sent as is: encode it once more so it is a JSON string.
