@@ -75,7 +75,8 @@ function importsOf(text: string): Array<{ spec: string; typeOnly: boolean }> {
     }
     out.push({ spec: m[3] ?? '', typeOnly });
   }
-  for (const m of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) out.push({ spec: m[1] ?? '', typeOnly: false });
+  for (const m of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm))
+    out.push({ spec: m[1] ?? '', typeOnly: false });
   for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g))
     out.push({ spec: m[1] ?? '', typeOnly: false });
   return out;
@@ -172,9 +173,10 @@ describe('layers', () => {
       const name = `${edge.from} → ${edge.to}`;
       if (why && !allowed.has(name)) found.set(name, `${name}${edge.typeOnly ? ' (type-only)' : ''}: ${why}`);
     }
-    expect([...found.values()].sort(), `imports that break the layers:\n${[...found.values()].join('\n')}`).toEqual(
-      [],
-    );
+    expect(
+      [...found.values()].sort(),
+      `imports that break the layers:\n${[...found.values()].join('\n')}`,
+    ).toEqual([]);
   });
 
   it('lists no allowed edge that is gone', () => {

@@ -10,8 +10,8 @@ import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { ServerConfig } from '../config.js';
-import type { Services } from '../services/services.js';
 import { LettaError } from '../errors.js';
+import type { Services } from '../services/services.js';
 import { installAuth } from './auth.js';
 import { installCoercion } from './coerce.js';
 import { installDrain } from './drain.js';
@@ -20,11 +20,11 @@ import { depthOver } from './json-depth.js';
 import { lazySchemaController } from './lazy-compilers.js';
 import { installLocalGuard } from './local-guard.js';
 import { installNulGuard } from './nul-guard.js';
+import { registerOpenApi } from './ops/index.js';
 import { registerRateLimit } from './rate-limit.js';
 import { installRequestHooks, markPublicPrefixes, requestIdFor } from './request-hooks.js';
 import { installResponseBudget } from './response-budget.js';
 import { type RouteModule, registerRoutes } from './route.js';
-import { registerOpenApi } from './ops/index.js';
 import { ROUTE_MODULES } from './routes.js';
 
 export interface BuildAppOptions {

@@ -10,10 +10,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ServerConfig } from '../config.js';
-import type { Services } from '../services/services.js';
 import { LettaError } from '../errors.js';
 import { DEFAULT_ORG_ID } from '../ids.js';
 import type { RequestContext } from '../services/context.js';
+import type { Services } from '../services/services.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -9,9 +9,9 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import type { Services } from '../services/services.js';
 import { LettaError } from '../errors.js';
 import { redactUrl } from '../net/index.js';
+import type { Services } from '../services/services.js';
 import { authEnabled, credentialKey, credentialOf, resolveCaller } from './auth.js';
 
 export async function registerRateLimit(app: FastifyInstance, services: Services): Promise<void> {

@@ -9,4 +9,9 @@ import type { RouteModule } from './route.js';
 import { TUTORIAL_ROUTES } from './tutorial/index.js';
 import { V1_ROUTES } from './v1/index.js';
 
-export const ROUTE_MODULES: RouteModule[] = [...OPS_ROUTES, ...TUTORIAL_ROUTES, ...V1_ROUTES, ...OPENAI_ROUTES];
+export const ROUTE_MODULES: RouteModule[] = [
+  ...OPS_ROUTES,
+  ...TUTORIAL_ROUTES,
+  ...V1_ROUTES,
+  ...OPENAI_ROUTES,
+];

@@ -7,9 +7,9 @@
  * the agent's default one. Errors use OpenAI's shape (./openai-errors.ts).
  */
 import type { Static } from 'typebox';
-import type { Services } from '../../services/services.js';
 import { LettaError } from '../../errors.js';
 import { isId } from '../../ids.js';
+import type { Services } from '../../services/services.js';
 import { defineRoute, type Route } from '../route.js';
 import { sendSse } from '../streaming/sse-stream.js';
 import {

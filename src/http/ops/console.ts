@@ -14,8 +14,8 @@ import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { Services } from '../../services/services.js';
 import { LettaError } from '../../errors.js';
+import type { Services } from '../../services/services.js';
 import { defineRoute, type Route } from '../route.js';
 
 /** `web/` at the package root: three levels up from both `src/http/ops` and `dist/http/ops`. */

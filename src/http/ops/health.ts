@@ -5,8 +5,8 @@
  * `Retry-After`) while the database does not answer. All public.
  */
 import { Type } from 'typebox';
-import type { Services } from '../../services/services.js';
 import { LettaError } from '../../errors.js';
+import type { Services } from '../../services/services.js';
 import { defineRoute, type Route } from '../route.js';
 import { VERSION } from '../version.js';
 
@@ -53,5 +53,10 @@ function ready(services: Services, url: string): Route {
 
 /** `/v1/health/` also answers `/v1/health` (trailing slashes are ignored). */
 export function healthRoutes(services: Services): Route[] {
-  return [health('/health'), health('/v1/health/'), ready(services, '/ready'), ready(services, '/v1/health/ready')];
+  return [
+    health('/health'),
+    health('/v1/health/'),
+    ready(services, '/ready'),
+    ready(services, '/v1/health/ready'),
+  ];
 }

@@ -11,9 +11,9 @@ import { PassThrough } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { newId } from '../../ids.js';
 import type { ChannelItem, RunChannel, StreamEvent } from '../../runtime/run-channel.js';
-import type { RunRecord } from '../../store/records.js';
 import type { RequestContext } from '../../services/context.js';
 import type { RunService } from '../../services/run-service.js';
+import type { RunRecord } from '../../store/records.js';
 import { setStreamHeaders } from './stream-headers.js';
 
 export const SSE_DONE = 'data: [DONE]\n\n';

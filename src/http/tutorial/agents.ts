@@ -3,7 +3,6 @@
  * id. `persona` and `human` are memory blocks; both always exist ('' when not given).
  */
 import { Type } from 'typebox';
-import type { Services } from '../../services/services.js';
 import { LettaError } from '../../errors.js';
 import { isId } from '../../ids.js';
 import { AGENT_TYPES } from '../../runtime/prompts.js';
@@ -14,6 +13,7 @@ import {
   type NewBlockInput,
 } from '../../services/block-service.js';
 import type { RequestContext } from '../../services/context.js';
+import type { Services } from '../../services/services.js';
 import type { AgentRecord, JsonObject } from '../../store/records.js';
 import { mapWithinBudget } from '../response-budget.js';
 import { defineRoute, type Route } from '../route.js';

@@ -3,8 +3,8 @@
  * `/agents/{agent}/archival/search?query=` (hybrid search), where `{agent}` is a name or an id.
  */
 import { Type } from 'typebox';
-import type { Services } from '../../services/services.js';
 import type { PassageRecord } from '../../services/archival-service.js';
+import type { Services } from '../../services/services.js';
 import { defineRoute, type Route } from '../route.js';
 import { DEFAULT_LIMIT, Limit, Tags } from '../schemas.js';
 import { AgentParams } from './agents.js';

@@ -5,8 +5,8 @@
  * typed messages sharing its id), and `after` is the id of the last message already seen.
  */
 import { Type } from 'typebox';
-import type { Services } from '../../services/services.js';
 import { idPattern } from '../../ids.js';
+import type { Services } from '../../services/services.js';
 import { defineRoute, type Route } from '../route.js';
 import { DEFAULT_LIMIT, Id, Limit, NullableText } from '../schemas.js';
 import { AgentParams } from './agents.js';

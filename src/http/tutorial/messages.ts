@@ -3,9 +3,9 @@
  * `/messages/async` (202 + run), `/messages/cancel`, and `POST /agents/{agent}/batch`.
  */
 import { Type } from 'typebox';
-import type { Services } from '../../services/services.js';
 import { LettaError } from '../../errors.js';
 import type { SendResult } from '../../services/message-service.js';
+import type { Services } from '../../services/services.js';
 import { defineRoute, type Route } from '../route.js';
 import { Id } from '../schemas.js';
 import { ndjsonBody } from '../streaming/ndjson-stream.js';

@@ -6,8 +6,8 @@
  */
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import type { Services } from '../../services/services.js';
 import { LettaError } from '../../errors.js';
+import type { Services } from '../../services/services.js';
 import type { JsonObject } from '../../store/records.js';
 import { defineRoute, type Route } from '../route.js';
 import { readImportForm } from './import-form.js';

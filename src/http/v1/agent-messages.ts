@@ -3,11 +3,11 @@
  * `reset-messages`. Sends go through `services.messages` like the tutorial API's.
  */
 import { Type } from 'typebox';
-import type { Services } from '../../services/services.js';
 import { LettaError } from '../../errors.js';
+import type { Services } from '../../services/services.js';
 import { defineRoute, type Route } from '../route.js';
-import { RunView, runView } from '../tutorial/run-view.js';
 import { Id } from '../schemas.js';
+import { RunView, runView } from '../tutorial/run-view.js';
 import { AgentIdParams, Cursor, Order, V1Limit } from './params.js';
 import { answerSend, inputMessages, SendBody } from './send.js';
 import { AgentStateSchema, AnyObject, loadAgentState, MessageSchema } from './views.js';

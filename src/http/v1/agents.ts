@@ -1,8 +1,7 @@
 /** `/v1/agents/`: create, list, retrieve, update, delete (Letta's `AgentState` shape). */
 import { Type } from 'typebox';
+import type { AgentPatch, CreateAgentInput } from '../../services/agent-service.js';
 import type { Services } from '../../services/services.js';
-import type { CreateAgentInput } from '../../services/agent-service.js';
-import type { AgentPatch } from '../../services/agent-service.js';
 import type { Json, JsonObject } from '../../store/records.js';
 import { mapWithinBudget } from '../response-budget.js';
 import { defineRoute, type Route } from '../route.js';
@@ -268,7 +267,9 @@ export function v1AgentRoutes(services: Services): Route[] {
         if (b.metadata) patch.metadata = b.metadata as JsonObject;
         if (b.model_settings) patch.model_settings = b.model_settings as JsonObject;
         if (b.tool_rules) patch.tool_rules = b.tool_rules as Json[];
-        const agent = await services.agents.update(req.ctx, req.params.agent_id, patch, { uniqueName: false });
+        const agent = await services.agents.update(req.ctx, req.params.agent_id, patch, {
+          uniqueName: false,
+        });
         return loadAgentState(services, req, agent);
       },
     }),

@@ -4,8 +4,8 @@
  * stay in the database).
  */
 import { Type } from 'typebox';
-import type { Services } from '../../services/services.js';
 import type { PassageRecord } from '../../services/archival-service.js';
+import type { Services } from '../../services/services.js';
 import type { JsonObject } from '../../store/records.js';
 import { defineRoute, type Route } from '../route.js';
 import { Id, Metadata, Tags } from '../schemas.js';
@@ -41,7 +41,9 @@ export function passageView(services: Services, p: PassageRecord) {
     id: p.id,
     text: p.text,
     embedding: null,
-    embedding_config: p.embedding_model ? embeddingConfigOf(services, p.embedding_model, p.embedding_dim) : null,
+    embedding_config: p.embedding_model
+      ? embeddingConfigOf(services, p.embedding_model, p.embedding_dim)
+      : null,
     archive_id: p.archive_id,
     organization_id: p.organization_id,
     source_id: null,

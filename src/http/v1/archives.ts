@@ -6,9 +6,9 @@
  * on PostgreSQL a new dimension's HNSW index is built once after the rows are in.
  */
 import { type Static, Type } from 'typebox';
-import type { Services } from '../../services/services.js';
 import type { InsertPassageInput } from '../../services/archival-service.js';
 import type { ArchiveRecord } from '../../services/archive-service.js';
+import type { Services } from '../../services/services.js';
 import type { JsonObject } from '../../store/records.js';
 import { mapWithinBudget } from '../response-budget.js';
 import { defineRoute, type Route } from '../route.js';
@@ -161,7 +161,8 @@ export function v1ArchiveRoutes(services: Services): Route[] {
         params: ArchiveParams,
         response: { 200: ArchiveSchema },
       },
-      handler: async ({ ctx, params }) => archiveView(services, await services.archives.get(ctx, params.archive_id)),
+      handler: async ({ ctx, params }) =>
+        archiveView(services, await services.archives.get(ctx, params.archive_id)),
     }),
     defineRoute({
       method: 'PATCH',

@@ -3,8 +3,8 @@
  * blocks as resources (`/v1/blocks/…`).
  */
 import { type Static, Type } from 'typebox';
-import type { Services } from '../../services/services.js';
 import type { BlockPatch } from '../../services/block-service.js';
+import type { Services } from '../../services/services.js';
 import type { JsonObject } from '../../store/records.js';
 import { mapWithinBudget } from '../response-budget.js';
 import { defineRoute, type Route } from '../route.js';
@@ -185,7 +185,11 @@ export function v1BlockRoutes(services: Services): Route[] {
         const q = req.query;
         // No block is a template on this server.
         if (q.templates_only === true) return 0;
-        return services.blocks.count(req.ctx, { label: q.label, tags: q.tags, matchAllTags: q.match_all_tags });
+        return services.blocks.count(req.ctx, {
+          label: q.label,
+          tags: q.tags,
+          matchAllTags: q.match_all_tags,
+        });
       },
     }),
     defineRoute({

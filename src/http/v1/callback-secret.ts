@@ -4,8 +4,8 @@
  * replaces it. Behind auth like every API route: a key reads its own organization's secret only.
  */
 import { Type } from 'typebox';
-import type { Services } from '../../services/services.js';
 import { SIGNATURE_HEADER } from '../../net/callback-signature.js';
+import type { Services } from '../../services/services.js';
 import { defineRoute, type Route } from '../route.js';
 
 const SecretView = Type.Object({

@@ -5,9 +5,9 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { Services } from '../../services/services.js';
 import { LettaError } from '../../errors.js';
 import { idPattern, isId } from '../../ids.js';
+import type { Services } from '../../services/services.js';
 import type { AgentRecord, ConversationRecord } from '../../store/records.js';
 import { defineRoute, type Route } from '../route.js';
 import { Id } from '../schemas.js';
@@ -60,7 +60,9 @@ export function v1ConversationRoutes(services: Services): Route[] {
       },
       handler: async (req) => {
         const agent = await services.agents.get(req.ctx, req.query.agent_id);
-        return conversationView(await services.conversations.create(req.ctx, agent, req.body.summary ?? null));
+        return conversationView(
+          await services.conversations.create(req.ctx, agent, req.body.summary ?? null),
+        );
       },
     }),
     defineRoute({

@@ -4,9 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Static, Type } from 'typebox';
-import type { Services } from '../../services/services.js';
 import { LettaError } from '../../errors.js';
 import type { ToolInput } from '../../services/custom-tool-service.js';
+import type { Services } from '../../services/services.js';
 import { defineRoute, type Route } from '../route.js';
 import { Id, Tags } from '../schemas.js';
 import { AgentIdParams } from './params.js';

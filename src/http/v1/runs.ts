@@ -8,7 +8,6 @@ import { Type } from 'typebox';
 import type { Services } from '../../services/services.js';
 import type { RunRecord } from '../../store/records.js';
 import { defineRoute, type Route } from '../route.js';
-import { RunView, runView } from '../tutorial/run-view.js';
 import { Id, INT32_MAX } from '../schemas.js';
 import {
   liveRunSse,
@@ -17,6 +16,7 @@ import {
   storedRunError,
   storedRunSse,
 } from '../streaming/sse-stream.js';
+import { RunView, runView } from '../tutorial/run-view.js';
 import { pageOf } from './page.js';
 import { Cursor, Order, V1Limit } from './params.js';
 import { StepSchema, stepView } from './steps.js';

@@ -5,10 +5,10 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
-import type { Services } from '../../services/services.js';
 import { LettaError } from '../../errors.js';
 import type { LettaMessage } from '../../runtime/letta-messages.js';
 import type { SendInput, SendResult } from '../../services/message-service.js';
+import type { Services } from '../../services/services.js';
 import type { AgentRecord } from '../../store/records.js';
 import { errorTypeFor, liveRunSse, sendSse } from '../streaming/sse-stream.js';
 import { logStreamFailure } from '../streaming/stream-failure-log.js';

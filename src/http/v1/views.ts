@@ -6,8 +6,8 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { type TSchema, Type } from 'typebox';
-import type { Services } from '../../services/services.js';
 import type { AgentDetails } from '../../services/agent-service.js';
+import type { Services } from '../../services/services.js';
 import type { AgentRecord, BlockRecord, ConversationRecord, ToolRecord } from '../../store/records.js';
 
 /** An object schema that lists the main fields and lets every other field through. */
