@@ -5,9 +5,9 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { LettaError } from './errors.js';
+import { DEFAULT_HNSW, type HnswSettings } from './hnsw-settings.js';
 import { parseLimits, type RequestLimits } from './limits.js';
 import { type OutboundAllow, parseOutboundAllow } from './net/address-policy.js';
-import { DEFAULT_HNSW, type HnswSettings } from './store/passage-index.js';
 
 export interface RateLimitConfig {
   max: number;

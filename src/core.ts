@@ -21,9 +21,12 @@ import { BlockService } from './services/block-service.js';
 import { CallbackService } from './services/callback-service.js';
 import { ConversationService } from './services/conversation-service.js';
 import { CustomToolService } from './services/custom-tool-service.js';
+import { MessageHistory } from './services/message-history.js';
 import { MessageService } from './services/message-service.js';
 import { Readiness } from './services/readiness.js';
 import { recoverOrphanRuns, startRunSweeper } from './services/run-recovery.js';
+import { RunService } from './services/run-service.js';
+import type { Services } from './services/services.js';
 import { ToolService } from './services/tool-service.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase, Store } from './store/index.js';
 import { newIndexState } from './store/passage-repository.js';
@@ -31,34 +34,20 @@ import { pingDatabase } from './store/ping.js';
 import { acquireProcessLock } from './store/process-lock.js';
 import { openRunSignals, type RunSignals } from './store/run-signals.js';
 
-export interface Core {
-  config: ServerConfig;
-  log: Logger;
+/**
+ * Everything the process holds: the {@link Services} (also as `services`, which is what the HTTP
+ * layer is handed), and what only the composition root and the CLI touch: the database, the store,
+ * the outbound client, this process's identity and its close hooks.
+ */
+export interface Core extends Services {
+  /** What routes receive: the services without the store (`buildApp(core.services)`). */
+  services: Services;
   database: DatabaseHandle;
   store: Store;
-  providers: ProviderRegistry;
-  agents: AgentService;
-  agentFiles: AgentFileService;
-  blocks: BlockService;
-  tools: ToolService;
-  /** Custom tools (create, run) and the sandbox they run in. */
-  customTools: CustomToolService;
-  conversations: ConversationService;
-  messages: MessageService;
-  archival: ArchivalService;
-  /** Archives as resources (`/v1/archives`). */
-  archives: ArchiveService;
-  /** API keys and the organizations they map to (auth). */
-  apiKeys: ApiKeyService;
-  /** Signed run callbacks (and their organization secrets). */
-  callbacks: CallbackService;
   /** The checked HTTP client for every destination a caller names (see `src/net`). */
   outbound: OutboundClient;
-  channels: RunChannels;
   /** Run events and cancels between processes (LISTEN/NOTIFY on PostgreSQL). */
   signals: RunSignals;
-  /** Whether this process should get new requests (draining, database answering): `/ready`. */
-  readiness: Readiness;
   /** This process's identity, recorded as the owner of the runs it executes. */
   instanceId: string;
   /** Hooks run by {@link closeCore} (stop timers, drain runs) before the database closes. */
@@ -187,11 +176,9 @@ export async function createCore(
     onClose.push(() => messages.drain(10_000));
     onClose.push(() => archival.drain());
     onClose.push(() => sandbox.close());
-    return {
+    const services: Services = {
       config,
       log,
-      database,
-      store,
       providers,
       agents,
       agentFiles,
@@ -200,17 +187,16 @@ export async function createCore(
       customTools,
       conversations,
       messages,
+      history: new MessageHistory(store),
+      runs: new RunService(store, signals),
       archival,
       archives: new ArchiveService(store, archival, providers, config.defaultEmbeddingHandle),
       apiKeys: new ApiKeyService(store),
       callbacks,
-      outbound,
       channels,
-      signals,
       readiness: new Readiness(() => pingDatabase(database.db, READINESS_PROBE_TIMEOUT_MS)),
-      instanceId,
-      onClose,
     };
+    return { ...services, services, database, store, outbound, signals, instanceId, onClose };
   } catch (err) {
     await database.close().catch(() => {});
     unlock?.();

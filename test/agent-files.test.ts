@@ -94,7 +94,10 @@ describe.each(DIALECTS)('agent files (%s)', (dialect) => {
         const pythonWithSource = (t: (typeof custom)[number]) =>
           !!t.source_code && ((t as { source_type?: string }).source_type ?? 'python') === 'python';
         expect(res.not_runnable_tools.map((t) => t.name).sort()).toEqual(
-          custom.filter((t) => !pythonWithSource(t)).map((t) => t.name).sort(),
+          custom
+            .filter((t) => !pythonWithSource(t))
+            .map((t) => t.name)
+            .sort(),
         );
         for (const c of custom) {
           const row = agent.tools.find((t) => t.name === c.name)!;
@@ -296,7 +299,9 @@ describe.each(DIALECTS)('agent files (%s)', (dialect) => {
     expect((await client.tools.retrieve(id)).source_code).not.toContain('v2');
     const replaced = await upload(JSON.stringify(doc), { name: 'cs-replaced' });
     expect(replaced.not_runnable_tools).toEqual([]);
-    expect((await client.tools.list({ name: 'escalate' })).getPaginatedItems().map((t) => t.id)).toEqual([id]);
+    expect((await client.tools.list({ name: 'escalate' })).getPaginatedItems().map((t) => t.id)).toEqual([
+      id,
+    ]);
     expect((await client.tools.retrieve(id)).source_code).toContain('v2');
     // The imported tool runs, in the sandbox, as the replaced definition.
     const ran = await fetch(`${server.baseUrl}/v1/agents/${replaced.agent_ids[0]}/tools/escalate/run`, {

@@ -15,7 +15,7 @@ describe.each(DIALECTS)('archival memory routes on %s', (dialect) => {
 
   beforeEach(async () => {
     t = await createTestCore(dialect, { llm: { embeddingDimension: 32 } });
-    app = await buildApp(t.core);
+    app = await buildApp(t.core.services);
     ({ agent } = await t.core.agents.create(ctx, {
       name: 'sam',
       model: 'gpt-4o-mini',

@@ -207,7 +207,7 @@ describe('no leaks', () => {
       LETTA_LLM_MAX_RETRIES: '0',
     };
     const core = await createCore(resolveConfig({ auth: true }, env), createLogger('trace', sink), { env });
-    const app = await buildApp(core);
+    const app = await buildApp(core.services);
     try {
       await app.listen({ host: '127.0.0.1', port: 0 });
       const address = app.server.address();

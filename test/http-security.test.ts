@@ -3,7 +3,7 @@
  * dialects; the rest never touches the store beyond startup, so it runs on SQLite only.
  */
 import { describe, expect, it } from 'vitest';
-import { ROUTE_MODULES } from '../src/http/routes/index.js';
+import { ROUTE_MODULES } from '../src/http/routes.js';
 import { DIALECTS } from './support/databases.js';
 import { redisReachable, TEST_REDIS_URL } from './support/redis.js';
 import { startTestServer } from './support/server.js';
@@ -165,7 +165,7 @@ describe('limits and bounds (sqlite; no store involved)', () => {
       }
     };
     for (const module of ROUTE_MODULES) {
-      for (const route of module(server.core)) {
+      for (const route of module(server.core.services)) {
         for (const part of ['params', 'querystring', 'body'] as const) {
           walk(route.schema[part], `${route.method} ${route.url} ${part}`);
         }

@@ -27,7 +27,9 @@ describe.each(DIALECTS)('agent runtime on %s', (dialect) => {
   });
 
   it('gives an agent stored without a model (an older database) the default model at send time', async () => {
-    await using d = await createTestCore(dialect, { env: { LETTA_DEFAULT_LLM_HANDLE: 'openai/gpt-4o-mini' } });
+    await using d = await createTestCore(dialect, {
+      env: { LETTA_DEFAULT_LLM_HANDLE: 'openai/gpt-4o-mini' },
+    });
     const { agent: old } = await d.core.agents.create(ctx, { name: 'old', model: 'gpt-4o-mini' });
     await d.core.store.agents.update(ctx.org, old.id, { model: null }, new Date().toISOString());
     const stored = await d.core.agents.get(ctx, old.id);

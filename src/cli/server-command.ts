@@ -33,7 +33,7 @@ export async function runServer(flags: ServerFlags): Promise<number> {
   const discovery = discoverModels(core);
   try {
     await checkCredentials(core);
-    app = await buildApp(core);
+    app = await buildApp(core.services);
     await listen(app, config);
   } catch (err) {
     await closeCore(core).catch(() => {});

@@ -4,16 +4,11 @@
  * Type-only imports: nothing of the server is loaded at run time.
  */
 import type { Static } from 'typebox';
-import type { RunView } from '../http/routes/run-view.js';
-import type { CreateAgent, Deleted, UpdateAgent } from '../http/routes/tutorial-agents.js';
-import type { PassageView, SearchResponse } from '../http/routes/tutorial-archival.js';
-import type { SendBody, SendResponse as SendResponseSchema } from '../http/routes/tutorial-messages.js';
-import type {
-  AgentView,
-  BlockView,
-  ConversationView,
-  LettaMessageView,
-} from '../http/routes/tutorial-views.js';
+import type { CreateAgent, Deleted, UpdateAgent } from '../http/tutorial/agents.js';
+import type { PassageView, SearchResponse } from '../http/tutorial/archival.js';
+import type { SendBody, SendResponse as SendResponseSchema } from '../http/tutorial/messages.js';
+import type { RunView } from '../http/tutorial/run-view.js';
+import type { AgentView, BlockView, ConversationView, LettaMessageView } from '../http/tutorial/views.js';
 
 export type Agent = Static<typeof AgentView>;
 export type Block = Static<typeof BlockView>;

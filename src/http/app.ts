@@ -1,5 +1,5 @@
 /**
- * The HTTP application over a {@link Core}. The order below is the request lifecycle:
+ * The HTTP application over the {@link Services}. The order below is the request lifecycle:
  * request id → local guard (Host/Origin without --auth) → CORS (preflight answered) → rate limit
  * (onRequest) → auth (preParsing) → JSON body → NUL guard → schema validation → handler → security
  * headers (onSend) → access log (onResponse); any error on the way is answered by the one error
@@ -10,8 +10,8 @@ import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { ServerConfig } from '../config.js';
-import type { Core } from '../core.js';
 import { LettaError } from '../errors.js';
+import type { Services } from '../services/services.js';
 import { installAuth } from './auth.js';
 import { installCoercion } from './coerce.js';
 import { installDrain } from './drain.js';
@@ -20,29 +20,29 @@ import { depthOver } from './json-depth.js';
 import { lazySchemaController } from './lazy-compilers.js';
 import { installLocalGuard } from './local-guard.js';
 import { installNulGuard } from './nul-guard.js';
-import { registerOpenApi } from './openapi.js';
+import { registerOpenApi } from './ops/index.js';
 import { registerRateLimit } from './rate-limit.js';
 import { installRequestHooks, markPublicPrefixes, requestIdFor } from './request-hooks.js';
 import { installResponseBudget } from './response-budget.js';
 import { type RouteModule, registerRoutes } from './route.js';
-import { ROUTE_MODULES } from './routes/index.js';
+import { ROUTE_MODULES } from './routes.js';
 
 export interface BuildAppOptions {
-  /** Route modules registered after the built-in list (`src/http/routes/index.ts`). */
+  /** Route modules registered after the built-in list (`src/http/routes.ts`). */
   routes?: RouteModule[];
 }
 
 /**
- * Builds (but does not start) the Fastify app serving `core`.
+ * Builds (but does not start) the Fastify app serving `services` (the core's `services`).
  *
  * @example
- * const app = await buildApp(core);
+ * const app = await buildApp(core.services);
  * await app.listen({ host: core.config.host, port: core.config.port });
  */
-export async function buildApp(core: Core, options: BuildAppOptions = {}): Promise<FastifyInstance> {
-  const { config } = core;
+export async function buildApp(services: Services, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const { config } = services;
   const app = Fastify({
-    loggerInstance: core.log,
+    loggerInstance: services.log,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'req_id' }),
     genReqId: requestIdFor,
     requestIdHeader: false,
@@ -72,7 +72,7 @@ export async function buildApp(core: Core, options: BuildAppOptions = {}): Promi
   }) as unknown as FastifyInstance;
 
   installErrorHandlers(app);
-  installDrain(app, core.readiness, config.headersTimeoutMs);
+  installDrain(app, services.readiness, config.headersTimeoutMs);
   installRequestHooks(app);
   installLocalGuard(app, config);
   if (config.sslCert) {
@@ -101,10 +101,10 @@ export async function buildApp(core: Core, options: BuildAppOptions = {}): Promi
       maxAge: 600,
     });
   }
-  await registerRateLimit(app, core);
-  installAuth(app, core);
-  await registerOpenApi(app, core);
-  const routes = [...ROUTE_MODULES, ...(options.routes ?? [])].flatMap((module) => module(core));
+  await registerRateLimit(app, services);
+  installAuth(app, services);
+  await registerOpenApi(app, services);
+  const routes = [...ROUTE_MODULES, ...(options.routes ?? [])].flatMap((module) => module(services));
   registerRoutes(
     app,
     routes.filter((r) => !r.multipart),

@@ -10,10 +10,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ServerConfig } from '../config.js';
-import type { Core } from '../core.js';
 import { LettaError } from '../errors.js';
 import { DEFAULT_ORG_ID } from '../ids.js';
 import type { RequestContext } from '../services/context.js';
+import type { Services } from '../services/services.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -51,19 +51,19 @@ const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
  * to their own organizations.
  *
  * @example
- * const caller = await resolveCaller(core, 'lt-…'); // { org: 'org-…' } or null
+ * const caller = await resolveCaller(services, 'lt-…'); // { org: 'org-…' } or null
  */
 export async function resolveCaller(
-  core: Pick<Core, 'config' | 'apiKeys'>,
+  services: Pick<Services, 'config' | 'apiKeys'>,
   token: string,
 ): Promise<RequestContext | null> {
   const given = digest(token);
   let ok = false;
-  for (const secret of [core.config.apiKey, core.config.serverPassword]) {
+  for (const secret of [services.config.apiKey, services.config.serverPassword]) {
     if (secret && timingSafeEqual(given, digest(secret))) ok = true;
   }
   if (ok) return { org: DEFAULT_ORG_ID };
-  return core.apiKeys.verify(token);
+  return services.apiKeys.verify(token);
 }
 
 /** A short, non-reversible name for a credential (rate-limit keys, logs). */
@@ -81,9 +81,9 @@ function missingCredentials(request: FastifyRequest): string {
 }
 
 /** Installs `request.ctx` and, when auth is on, the credential check. */
-export function installAuth(app: FastifyInstance, core: Core): void {
+export function installAuth(app: FastifyInstance, services: Services): void {
   app.decorateRequest('ctx', null as unknown as RequestContext);
-  const required = authEnabled(core.config);
+  const required = authEnabled(services.config);
   app.addHook('onRequest', async (request) => {
     request.ctx = { org: DEFAULT_ORG_ID };
   });
@@ -91,7 +91,7 @@ export function installAuth(app: FastifyInstance, core: Core): void {
   app.addHook('preParsing', async (request, reply) => {
     if (request.routeOptions.config.public || request.method === 'OPTIONS') return;
     const token = credentialOf(request);
-    const caller = token === undefined ? null : await resolveCaller(core, token);
+    const caller = token === undefined ? null : await resolveCaller(services, token);
     if (!caller) {
       reply.header('WWW-Authenticate', 'Bearer');
       throw new LettaError(

@@ -47,8 +47,8 @@ interface Connection {
  * Installs the closing rules on `app.server` (call before `listen`).
  *
  * @example
- * installDrain(app, core.readiness, core.config.headersTimeoutMs);
- * core.readiness.startDraining(); // on SIGTERM: answers say Connection: close, /ready is 503
+ * installDrain(app, services.readiness, services.config.headersTimeoutMs);
+ * services.readiness.startDraining(); // on SIGTERM: answers say Connection: close, /ready is 503
  * await app.close();              // stops accepting, waits for every connection to finish
  */
 export function installDrain(app: FastifyInstance, readiness: Readiness, headersTimeoutMs: number): void {

@@ -1,4 +1,4 @@
-/** The HTTP surface: build the app over a core; declare routes as data. */
+/** The HTTP surface: build the app over the services; declare routes as data. */
 export { type BuildAppOptions, buildApp } from './app.js';
 export { resolveCaller } from './auth.js';
 export { toErrorAnswer } from './error-handler.js';
@@ -10,5 +10,5 @@ export {
   type RouteSchema,
   registerRoutes,
 } from './route.js';
-export { ROUTE_MODULES } from './routes/index.js';
+export { ROUTE_MODULES } from './routes.js';
 export { VERSION } from './version.js';

@@ -9,19 +9,19 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import type { Core } from '../core.js';
 import { LettaError } from '../errors.js';
-import { redact } from '../store/index.js';
+import { redactUrl } from '../net/index.js';
+import type { Services } from '../services/services.js';
 import { authEnabled, credentialKey, credentialOf, resolveCaller } from './auth.js';
 
-export async function registerRateLimit(app: FastifyInstance, core: Core): Promise<void> {
-  const limit = core.config.rateLimit;
+export async function registerRateLimit(app: FastifyInstance, services: Services): Promise<void> {
+  const limit = services.config.rateLimit;
   if (!limit) return;
   let redis: Redis | undefined;
-  if (core.config.redisUrl) {
+  if (services.config.redisUrl) {
     // Imported only when Redis is configured (start-up time).
     const { Redis } = await import('ioredis');
-    redis = new Redis(core.config.redisUrl, {
+    redis = new Redis(services.config.redisUrl, {
       lazyConnect: true,
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
@@ -29,7 +29,7 @@ export async function registerRateLimit(app: FastifyInstance, core: Core): Promi
     let lastError: Error | undefined;
     redis.on('error', (err: Error) => {
       lastError = err;
-      core.log.warn({ err: err.message }, 'redis error (rate limiting)');
+      services.log.warn({ err: err.message }, 'redis error (rate limiting)');
     });
     try {
       await redis.connect();
@@ -38,7 +38,7 @@ export async function registerRateLimit(app: FastifyInstance, core: Core): Promi
       const reason = (lastError ?? (err as Error)).message;
       throw new LettaError(
         'SERVICE_UNAVAILABLE',
-        `cannot reach Redis at ${redact(core.config.redisUrl)}: ${reason}`,
+        `cannot reach Redis at ${redactUrl(services.config.redisUrl)}: ${reason}`,
       );
     }
     app.addHook('onClose', async () => {
@@ -47,7 +47,7 @@ export async function registerRateLimit(app: FastifyInstance, core: Core): Promi
   }
   const keyFor = async (request: FastifyRequest): Promise<string> => {
     const token = credentialOf(request);
-    if (token !== undefined && authEnabled(core.config) && (await resolveCaller(core, token))) {
+    if (token !== undefined && authEnabled(services.config) && (await resolveCaller(services, token))) {
       return `key:${credentialKey(token)}`;
     }
     return `ip:${request.ip}`;
@@ -61,7 +61,7 @@ export async function registerRateLimit(app: FastifyInstance, core: Core): Promi
     allowList: (request) => request.routeOptions.config.public === true,
     // If Redis goes away after start, serve without limiting rather than failing every request.
     skipOnError: true,
-    ...(redis ? { redis, nameSpace: core.config.redisPrefix } : {}),
+    ...(redis ? { redis, nameSpace: services.config.redisPrefix } : {}),
     errorResponseBuilder: (_request, context) =>
       new LettaError('RATE_LIMITED', `Rate limit of ${limit.text} exceeded: retry in ${context.after}`),
   });

@@ -43,7 +43,7 @@ function tooLarge(max: number): LettaError {
  * made so far are over `max` bytes (so an oversized page is not loaded whole first).
  *
  * @example
- * return mapWithinBudget(agents, (a) => loadAgentState(core, req, a, include), limits.responseBytes);
+ * return mapWithinBudget(agents, (a) => loadAgentState(services, req, a, include), limits.responseBytes);
  */
 export async function mapWithinBudget<T, V>(
   items: readonly T[],

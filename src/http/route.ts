@@ -15,7 +15,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Static, TSchema } from 'typebox';
-import type { Core } from '../core.js';
+import type { Services } from '../services/services.js';
 import { type ErrorAnswer, sendError } from './error-handler.js';
 import { ErrorBody } from './schemas.js';
 
@@ -66,8 +66,11 @@ export interface ErrorShape {
   reshape(answer: ErrorAnswer): { status: number; body: object };
 }
 
-/** A group of routes built over the core (one file under `src/http/routes/` or `src/http/v1/`). */
-export type RouteModule = (core: Core) => Route[];
+/**
+ * A group of routes built over the services (one file under `src/http/tutorial/`, `v1/`, `openai/`
+ * or `ops/`). Routes never see the store: what they read or write goes through a service.
+ */
+export type RouteModule = (services: Services) => Route[];
 
 /** Declares a route, inferring the handler's request type from the schemas. */
 export function defineRoute<const S extends RouteSchema>(route: Route<S>): Route {

@@ -15,6 +15,8 @@ import type { RequestContext } from './context.js';
 import type { ConversationService } from './conversation-service.js';
 import type { ToolService } from './tool-service.js';
 
+export type { AgentPatch };
+
 export const AGENT_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$';
 const NAME_RE = new RegExp(AGENT_NAME_PATTERN);
 

@@ -29,6 +29,8 @@ import { type AgentRecord, type JsonObject, nowIso } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { RequestContext } from './context.js';
 
+export type { PassageRecord };
+
 export const RRF_K = 60;
 export const DEFAULT_TOP_K = 10;
 const MAX_TOP_K = 1000;

@@ -15,6 +15,8 @@ import type { Store } from '../store/store.js';
 import type { ArchivalService, InsertPassageInput } from './archival-service.js';
 import type { RequestContext } from './context.js';
 
+export type { ArchiveRecord };
+
 export interface CreateArchiveInput {
   name: string;
   description?: string | null | undefined;

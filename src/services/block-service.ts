@@ -3,9 +3,11 @@ import { LettaError } from '../errors.js';
 import { newId } from '../ids.js';
 import { DEFAULT_LIMITS, overLimit, type RequestLimits } from '../limits.js';
 import type { BlockListQuery, BlockPatch } from '../store/block-repository.js';
-import { type BlockRecord, type JsonObject, nowIso } from '../store/records.js';
+import { type AgentRecord, type BlockRecord, type JsonObject, nowIso } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { RequestContext } from './context.js';
+
+export type { BlockPatch };
 
 export const DEFAULT_BLOCK_LIMIT = 100_000;
 export const BLOCK_LABEL_PATTERN = '^[A-Za-z_][A-Za-z0-9_-]{0,49}$';
@@ -89,6 +91,15 @@ export class BlockService {
     const block = await this.store.blocks.get(ctx.org, id);
     if (!block) throw new LettaError('BLOCK_NOT_FOUND', `Block '${id}' not found`);
     return block;
+  }
+
+  /** The agents `blockId` is attached to, oldest first (the block must exist: else 404). */
+  async listAgents(ctx: RequestContext, blockId: string): Promise<AgentRecord[]> {
+    await this.get(ctx, blockId);
+    const ids = await this.store.blocks.listAgentIds(ctx.org, blockId);
+    return (await Promise.all(ids.map((id) => this.store.agents.find(ctx.org, id))))
+      .filter((a) => a !== undefined)
+      .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
   }
 
   list(ctx: RequestContext, query: BlockListQuery): Promise<BlockRecord[]> {

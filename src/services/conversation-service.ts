@@ -71,6 +71,12 @@ export class ConversationService {
     return this.get(ctx, id, agent.id);
   }
 
+  /** The ids of the messages in the agent's default context window (none when it has no default). */
+  async inContextMessageIds(ctx: RequestContext, agentId: string): Promise<string[]> {
+    const conv = await this.store.conversations.getDefault(ctx.org, agentId);
+    return conv?.in_context_message_ids ?? [];
+  }
+
   async get(ctx: RequestContext, id: string, agentId?: string): Promise<ConversationRecord> {
     if (!isId('conv', id))
       throw new LettaError('INVALID_ID', `'${id}' is not a valid conversation id (conv-<uuid4>)`);

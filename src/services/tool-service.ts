@@ -7,6 +7,8 @@ import type { Store } from '../store/store.js';
 import type { ToolFilter, ToolListQuery } from '../store/tool-repository.js';
 import type { RequestContext } from './context.js';
 
+export type { ToolFilter };
+
 export const DEFAULT_RETURN_CHAR_LIMIT = 50_000;
 
 export class ToolService {

@@ -57,7 +57,7 @@ export async function startTestServer(
   let core: Core | undefined;
   try {
     core = await createCore(config, log, { env });
-    const app = await buildApp(core, options);
+    const app = await buildApp(core.services, options);
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : 0;

@@ -7,9 +7,9 @@
  * the agent's default one. Errors use OpenAI's shape (./openai-errors.ts).
  */
 import type { Static } from 'typebox';
-import type { Core } from '../../core.js';
 import { LettaError } from '../../errors.js';
 import { isId } from '../../ids.js';
+import type { Services } from '../../services/services.js';
 import { defineRoute, type Route } from '../route.js';
 import { sendSse } from '../streaming/sse-stream.js';
 import {
@@ -62,7 +62,7 @@ function conversationOf(body: Body, header: string | string[] | undefined): stri
   return header;
 }
 
-export function chatCompletionRoutes(core: Core): Route[] {
+export function chatCompletionRoutes(services: Services): Route[] {
   return [
     defineRoute({
       method: 'POST',
@@ -77,7 +77,7 @@ export function chatCompletionRoutes(core: Core): Route[] {
       },
       handler: async (req, reply) => {
         const { body } = req;
-        const agent = await core.agents.get(req.ctx, agentRefOf(body.model));
+        const agent = await services.agents.get(req.ctx, agentRefOf(body.model));
         const input = {
           agent,
           conversationId: conversationOf(body, req.headers[CONVERSATION_HEADER]),
@@ -85,16 +85,16 @@ export function chatCompletionRoutes(core: Core): Route[] {
         };
         const created = Math.floor(Date.now() / 1000);
         if (body.stream) {
-          const handle = await core.messages.start(req.ctx, { ...input, streamTokens: true });
+          const handle = await services.messages.start(req.ctx, { ...input, streamTokens: true });
           const head = { id: chatId(handle.run.id), created, model: body.model };
           const includeUsage = body.stream_options?.include_usage === true;
           const stream = chatChunkStream(handle, head, {
             includeUsage,
-            keepaliveMs: core.config.keepaliveMs,
+            keepaliveMs: services.config.keepaliveMs,
           });
           return sendSse(reply, stream, handle.run.id);
         }
-        const result = await core.messages.send(req.ctx, input);
+        const result = await services.messages.send(req.ctx, input);
         if (result.error) throw result.error;
         reply.header('x-run-id', result.run.id);
         return {

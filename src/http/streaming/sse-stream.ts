@@ -11,8 +11,9 @@ import { PassThrough } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { newId } from '../../ids.js';
 import type { ChannelItem, RunChannel, StreamEvent } from '../../runtime/run-channel.js';
+import type { RequestContext } from '../../services/context.js';
+import type { RunService } from '../../services/run-service.js';
 import type { RunRecord } from '../../store/records.js';
-import type { Store } from '../../store/store.js';
 import { setStreamHeaders } from './stream-headers.js';
 
 export const SSE_DONE = 'data: [DONE]\n\n';
@@ -195,8 +196,8 @@ const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
  * poll every `pollMs` as the fallback.
  */
 export function storedRunSse(
-  store: Store,
-  org: string,
+  runs: Pick<RunService, 'find' | 'listEvents'>,
+  ctx: RequestContext,
   runId: string,
   after: number,
   opts: SseOptions,
@@ -221,8 +222,8 @@ export function storedRunSse(
     let graceLeft = 8;
     for (;;) {
       if (w.closed) return;
-      const run = await store.runs.get(org, runId);
-      const events = await store.runs.listEvents(org, runId, cursor);
+      const run = await runs.find(ctx, runId);
+      const events = await runs.listEvents(ctx, runId, cursor);
       for (const e of events) {
         if ((e.payload as StreamEvent).message_type === 'stop_reason') sawStop = true;
         w.event(e.seq_id, e.payload as StreamEvent, false);

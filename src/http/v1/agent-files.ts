@@ -6,8 +6,8 @@
  */
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import type { Core } from '../../core.js';
 import { LettaError } from '../../errors.js';
+import type { Services } from '../../services/services.js';
 import type { JsonObject } from '../../store/records.js';
 import { defineRoute, type Route } from '../route.js';
 import { readImportForm } from './import-form.js';
@@ -51,15 +51,15 @@ const ImportedAgents = Type.Object({
   ),
 });
 
-export function v1AgentFileRoutes(core: Core): Route[] {
+export function v1AgentFileRoutes(services: Services): Route[] {
   /** The indented document as a JSON string (`application/json`), as Letta answers it. */
   const exportAs = async (
     reply: FastifyReply,
-    ctx: Parameters<Core['agentFiles']['export']>[0],
+    ctx: Parameters<Services['agentFiles']['export']>[0],
     agentId: string,
-    options: Parameters<Core['agentFiles']['export']>[2],
+    options: Parameters<Services['agentFiles']['export']>[2],
   ) => {
-    const doc = JSON.stringify(await core.agentFiles.export(ctx, agentId, options), null, 2);
+    const doc = JSON.stringify(await services.agentFiles.export(ctx, agentId, options), null, 2);
     // A string payload with a JSON type is sent as is: encode it once more so it is a JSON string.
     reply.type('application/json; charset=utf-8');
     return JSON.stringify(doc);
@@ -126,7 +126,7 @@ export function v1AgentFileRoutes(core: Core): Route[] {
       },
       handler: async (req) => {
         const form = await readImportForm(req);
-        return core.agentFiles.import(req.ctx, form.text, form.options);
+        return services.agentFiles.import(req.ctx, form.text, form.options);
       },
     }),
   ];

@@ -1,14 +1,13 @@
 /**
  * `/v1/agents/{agent_id}/messages…`: send (JSON or SSE), stream, list, async, cancel, and
- * `reset-messages`. Sends go through `core.messages` like the tutorial API's.
+ * `reset-messages`. Sends go through `services.messages` like the tutorial API's.
  */
 import { Type } from 'typebox';
-import type { Core } from '../../core.js';
 import { LettaError } from '../../errors.js';
+import type { Services } from '../../services/services.js';
 import { defineRoute, type Route } from '../route.js';
-import { RunView, runView } from '../routes/run-view.js';
 import { Id } from '../schemas.js';
-import { listTypedMessages } from './messages-list.js';
+import { RunView, runView } from '../tutorial/run-view.js';
 import { AgentIdParams, Cursor, Order, V1Limit } from './params.js';
 import { answerSend, inputMessages, SendBody } from './send.js';
 import { AgentStateSchema, AnyObject, loadAgentState, MessageSchema } from './views.js';
@@ -25,7 +24,7 @@ const ListMessages = Type.Object({
   use_assistant_message: Type.Optional(Type.Boolean()),
 });
 
-export function v1AgentMessageRoutes(core: Core): Route[] {
+export function v1AgentMessageRoutes(services: Services): Route[] {
   return [
     defineRoute({
       method: 'POST',
@@ -39,8 +38,8 @@ export function v1AgentMessageRoutes(core: Core): Route[] {
         response: { 200: AnyObject },
       },
       handler: async (req, reply) => {
-        const agent = await core.agents.get(req.ctx, req.params.agent_id);
-        return answerSend(core, req, reply, agent, null, req.body, req.body.streaming === true);
+        const agent = await services.agents.get(req.ctx, req.params.agent_id);
+        return answerSend(services, req, reply, agent, null, req.body, req.body.streaming === true);
       },
     }),
     defineRoute({
@@ -54,8 +53,8 @@ export function v1AgentMessageRoutes(core: Core): Route[] {
         response: { 200: AnyObject },
       },
       handler: async (req, reply) => {
-        const agent = await core.agents.get(req.ctx, req.params.agent_id);
-        return answerSend(core, req, reply, agent, null, req.body, true);
+        const agent = await services.agents.get(req.ctx, req.params.agent_id);
+        return answerSend(services, req, reply, agent, null, req.body, true);
       },
     }),
     defineRoute({
@@ -69,14 +68,13 @@ export function v1AgentMessageRoutes(core: Core): Route[] {
         response: { 200: Type.Array(MessageSchema) },
       },
       handler: async (req) => {
-        const agent = await core.agents.get(req.ctx, req.params.agent_id);
+        const agent = await services.agents.get(req.ctx, req.params.agent_id);
         const q = req.query;
         let conversationId: string | undefined;
         if (q.conversation_id)
-          conversationId = (await core.conversations.resolve(req.ctx, agent, q.conversation_id)).id;
-        return listTypedMessages(
-          core,
-          req.ctx.org,
+          conversationId = (await services.conversations.resolve(req.ctx, agent, q.conversation_id)).id;
+        return services.history.listTyped(
+          req.ctx,
           {
             agentId: agent.id,
             conversationId,
@@ -100,8 +98,8 @@ export function v1AgentMessageRoutes(core: Core): Route[] {
         response: { 200: RunView },
       },
       handler: async (req) => {
-        const agent = await core.agents.get(req.ctx, req.params.agent_id);
-        const handle = await core.messages.start(req.ctx, {
+        const agent = await services.agents.get(req.ctx, req.params.agent_id);
+        const handle = await services.messages.start(req.ctx, {
           agent,
           messages: inputMessages(req.body),
           maxSteps: req.body.max_steps,
@@ -125,9 +123,9 @@ export function v1AgentMessageRoutes(core: Core): Route[] {
         response: { 200: AnyObject },
       },
       handler: async (req) => {
-        const agent = await core.agents.get(req.ctx, req.params.agent_id);
+        const agent = await services.agents.get(req.ctx, req.params.agent_id);
         try {
-          return await core.messages.cancel(req.ctx, agent, req.body.run_ids ?? undefined);
+          return await services.messages.cancel(req.ctx, agent, req.body.run_ids ?? undefined);
         } catch (err) {
           // Nothing active: an empty result, not a 409 (the SDK would retry a 409).
           if (err instanceof LettaError && err.code === 'NOTHING_TO_CANCEL') return {};
@@ -147,9 +145,9 @@ export function v1AgentMessageRoutes(core: Core): Route[] {
         response: { 200: AgentStateSchema },
       },
       handler: async (req) => {
-        const agent = await core.agents.get(req.ctx, req.params.agent_id);
-        await core.conversations.resetContext(req.ctx, agent);
-        return loadAgentState(core, req, agent);
+        const agent = await services.agents.get(req.ctx, req.params.agent_id);
+        await services.conversations.resetContext(req.ctx, agent);
+        return loadAgentState(services, req, agent);
       },
     }),
   ];

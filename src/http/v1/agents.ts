@@ -1,8 +1,7 @@
 /** `/v1/agents/`: create, list, retrieve, update, delete (Letta's `AgentState` shape). */
 import { Type } from 'typebox';
-import type { Core } from '../../core.js';
-import type { CreateAgentInput } from '../../services/agent-service.js';
-import type { AgentPatch } from '../../store/agent-repository.js';
+import type { AgentPatch, CreateAgentInput } from '../../services/agent-service.js';
+import type { Services } from '../../services/services.js';
 import type { Json, JsonObject } from '../../store/records.js';
 import { mapWithinBudget } from '../response-budget.js';
 import { defineRoute, type Route } from '../route.js';
@@ -136,7 +135,7 @@ function embeddingHandle(body: {
   return undefined;
 }
 
-export function v1AgentRoutes(core: Core): Route[] {
+export function v1AgentRoutes(services: Services): Route[] {
   return [
     defineRoute({
       method: 'POST',
@@ -172,9 +171,9 @@ export function v1AgentRoutes(core: Core): Route[] {
           tool_rules: (b.tool_rules ?? undefined) as Json[] | undefined,
         };
         // Letta V1 names are not unique (the tutorial API's are).
-        const { agent } = await core.agents.create(req.ctx, input, { uniqueName: false });
+        const { agent } = await services.agents.create(req.ctx, input, { uniqueName: false });
         // A create answers with everything, as Letta does for every caller.
-        return loadAgentState(core, req, agent, ['agent.blocks', 'agent.tools']);
+        return loadAgentState(services, req, agent, ['agent.blocks', 'agent.tools']);
       },
     }),
     defineRoute({
@@ -189,7 +188,7 @@ export function v1AgentRoutes(core: Core): Route[] {
       handler: async (req) => {
         const q = req.query;
         const order = q.order ?? (q.ascending === true ? 'asc' : 'desc');
-        const agents = await core.agents.list(req.ctx, {
+        const agents = await services.agents.list(req.ctx, {
           name: q.name,
           tags: q.tags,
           matchAllTags: q.match_all_tags,
@@ -201,8 +200,8 @@ export function v1AgentRoutes(core: Core): Route[] {
         });
         return mapWithinBudget(
           agents,
-          (a) => loadAgentState(core, req, a, q.include),
-          core.config.limits.responseBytes,
+          (a) => loadAgentState(services, req, a, q.include),
+          services.config.limits.responseBytes,
         );
       },
     }),
@@ -217,7 +216,7 @@ export function v1AgentRoutes(core: Core): Route[] {
       },
       handler: async (req) => {
         const q = req.query;
-        return core.agents.count(req.ctx, {
+        return services.agents.count(req.ctx, {
           name: q.name,
           tags: q.tags,
           matchAllTags: q.match_all_tags,
@@ -236,8 +235,8 @@ export function v1AgentRoutes(core: Core): Route[] {
         response: { 200: AgentStateSchema },
       },
       handler: async (req) => {
-        const agent = await core.agents.get(req.ctx, req.params.agent_id);
-        return loadAgentState(core, req, agent, req.query.include);
+        const agent = await services.agents.get(req.ctx, req.params.agent_id);
+        return loadAgentState(services, req, agent, req.query.include);
       },
     }),
     defineRoute({
@@ -268,8 +267,10 @@ export function v1AgentRoutes(core: Core): Route[] {
         if (b.metadata) patch.metadata = b.metadata as JsonObject;
         if (b.model_settings) patch.model_settings = b.model_settings as JsonObject;
         if (b.tool_rules) patch.tool_rules = b.tool_rules as Json[];
-        const agent = await core.agents.update(req.ctx, req.params.agent_id, patch, { uniqueName: false });
-        return loadAgentState(core, req, agent);
+        const agent = await services.agents.update(req.ctx, req.params.agent_id, patch, {
+          uniqueName: false,
+        });
+        return loadAgentState(services, req, agent);
       },
     }),
     defineRoute({
@@ -277,7 +278,7 @@ export function v1AgentRoutes(core: Core): Route[] {
       url: '/v1/agents/:agent_id',
       schema: { summary: 'Delete agent', tags, params: AgentIdParams, response: { 200: AnyObject } },
       handler: async (req) => {
-        const agent = await core.agents.delete(req.ctx, req.params.agent_id);
+        const agent = await services.agents.delete(req.ctx, req.params.agent_id);
         return { message: `Agent id=${agent.id} successfully deleted` };
       },
     }),

@@ -4,8 +4,8 @@
  * stay in the database).
  */
 import { Type } from 'typebox';
-import type { Core } from '../../core.js';
-import type { PassageRecord } from '../../store/passage-repository.js';
+import type { PassageRecord } from '../../services/archival-service.js';
+import type { Services } from '../../services/services.js';
 import type { JsonObject } from '../../store/records.js';
 import { defineRoute, type Route } from '../route.js';
 import { Id, Metadata, Tags } from '../schemas.js';
@@ -36,12 +36,14 @@ export const PassageSchema = Type.Object(
 );
 
 /** Letta's `Passage` for a stored passage. */
-export function passageView(core: Core, p: PassageRecord) {
+export function passageView(services: Services, p: PassageRecord) {
   return {
     id: p.id,
     text: p.text,
     embedding: null,
-    embedding_config: p.embedding_model ? embeddingConfigOf(core, p.embedding_model, p.embedding_dim) : null,
+    embedding_config: p.embedding_model
+      ? embeddingConfigOf(services, p.embedding_model, p.embedding_dim)
+      : null,
     archive_id: p.archive_id,
     organization_id: p.organization_id,
     source_id: null,
@@ -58,11 +60,11 @@ export function passageView(core: Core, p: PassageRecord) {
 }
 
 /** Letta's `EmbeddingConfig` for a stored handle and dimension (the handle as stored if its provider is gone). */
-export function embeddingConfigOf(core: Core, handle: string, dim: number | null) {
+export function embeddingConfigOf(services: Services, handle: string, dim: number | null) {
   let type = handle.split('/')[0] ?? 'openai';
   let model = handle.split('/').slice(1).join('/') || handle;
   try {
-    const resolved = core.providers.resolveEmbedding(handle);
+    const resolved = services.providers.resolveEmbedding(handle);
     type = resolved.providerType;
     model = resolved.model;
   } catch {
@@ -118,7 +120,7 @@ const SearchResponse = Type.Object({
 });
 const MemoryParams = Type.Object({ ...AgentIdParams.properties, memory_id: Id('passage') });
 
-export function v1ArchivalRoutes(core: Core): Route[] {
+export function v1ArchivalRoutes(services: Services): Route[] {
   return [
     defineRoute({
       method: 'POST',
@@ -131,14 +133,14 @@ export function v1ArchivalRoutes(core: Core): Route[] {
         response: { 200: Type.Array(PassageSchema) },
       },
       handler: async ({ ctx, params, body }) => {
-        const agent = await core.agents.get(ctx, params.agent_id);
-        const passages = await core.archival.insert(ctx, agent, {
+        const agent = await services.agents.get(ctx, params.agent_id);
+        const passages = await services.archival.insert(ctx, agent, {
           text: body.text,
           tags: body.tags ?? undefined,
           created_at: body.created_at ?? undefined,
           metadata: (body.metadata ?? undefined) as JsonObject | undefined,
         });
-        return passages.map((p) => passageView(core, p));
+        return passages.map((p) => passageView(services, p));
       },
     }),
     defineRoute({
@@ -152,15 +154,15 @@ export function v1ArchivalRoutes(core: Core): Route[] {
         response: { 200: Type.Array(PassageSchema) },
       },
       handler: async ({ ctx, params, query }) => {
-        const agent = await core.agents.get(ctx, params.agent_id);
-        const passages = await core.archival.list(ctx, agent, {
+        const agent = await services.agents.get(ctx, params.agent_id);
+        const passages = await services.archival.list(ctx, agent, {
           limit: query.limit ?? 100,
           after: query.after,
           before: query.before,
           order: query.ascending === false ? 'desc' : 'asc',
           search: query.search,
         });
-        return passages.map((p) => passageView(core, p));
+        return passages.map((p) => passageView(services, p));
       },
     }),
     defineRoute({
@@ -174,8 +176,8 @@ export function v1ArchivalRoutes(core: Core): Route[] {
         response: { 200: SearchResponse },
       },
       handler: async ({ ctx, params, query }) => {
-        const agent = await core.agents.get(ctx, params.agent_id);
-        const r = await core.archival.search(ctx, agent, query.query, query);
+        const agent = await services.agents.get(ctx, params.agent_id);
+        const r = await services.archival.search(ctx, agent, query.query, query);
         const results = r.results.map(({ passage }) => ({
           id: passage.id,
           timestamp: passage.created_at,
@@ -190,8 +192,8 @@ export function v1ArchivalRoutes(core: Core): Route[] {
       url: '/v1/agents/:agent_id/archival-memory/:memory_id',
       schema: { summary: 'Delete a passage from archival memory', tags, params: MemoryParams },
       handler: async ({ ctx, params }) => {
-        const agent = await core.agents.get(ctx, params.agent_id);
-        await core.archival.delete(ctx, agent, params.memory_id);
+        const agent = await services.agents.get(ctx, params.agent_id);
+        await services.archival.delete(ctx, agent, params.memory_id);
         return null;
       },
     }),

@@ -6,9 +6,9 @@
  * on PostgreSQL a new dimension's HNSW index is built once after the rows are in.
  */
 import { type Static, Type } from 'typebox';
-import type { Core } from '../../core.js';
 import type { InsertPassageInput } from '../../services/archival-service.js';
-import type { ArchiveRecord } from '../../store/archive-repository.js';
+import type { ArchiveRecord } from '../../services/archive-service.js';
+import type { Services } from '../../services/services.js';
 import type { JsonObject } from '../../store/records.js';
 import { mapWithinBudget } from '../response-budget.js';
 import { defineRoute, type Route } from '../route.js';
@@ -39,13 +39,13 @@ const ArchiveSchema = Type.Object(
 );
 
 /** Letta's `Archive`. */
-function archiveView(core: Core, a: ArchiveRecord) {
+function archiveView(services: Services, a: ArchiveRecord) {
   return {
     id: a.id,
     name: a.name,
     description: a.description,
     vector_db_provider: 'native' as const,
-    embedding_config: a.embedding ? embeddingConfigOf(core, a.embedding, a.embedding_dim) : null,
+    embedding_config: a.embedding ? embeddingConfigOf(services, a.embedding, a.embedding_dim) : null,
     metadata: a.metadata,
     organization_id: a.organization_id,
     created_by_id: null,
@@ -107,7 +107,7 @@ function toInput(p: Static<typeof CreatePassage>): InsertPassageInput {
   };
 }
 
-export function v1ArchiveRoutes(core: Core): Route[] {
+export function v1ArchiveRoutes(services: Services): Route[] {
   return [
     defineRoute({
       method: 'POST',
@@ -115,8 +115,8 @@ export function v1ArchiveRoutes(core: Core): Route[] {
       schema: { summary: 'Create an archive', tags, body: ArchiveCreate, response: { 200: ArchiveSchema } },
       handler: async ({ ctx, body }) =>
         archiveView(
-          core,
-          await core.archives.create(ctx, {
+          services,
+          await services.archives.create(ctx, {
             name: body.name,
             description: body.description,
             embedding: handleOf(body),
@@ -141,7 +141,7 @@ export function v1ArchiveRoutes(core: Core): Route[] {
         response: { 200: Type.Array(ArchiveSchema) },
       },
       handler: async ({ ctx, query }) => {
-        const archives = await core.archives.list(ctx, {
+        const archives = await services.archives.list(ctx, {
           limit: query.limit ?? 50,
           after: query.after,
           before: query.before,
@@ -149,7 +149,7 @@ export function v1ArchiveRoutes(core: Core): Route[] {
           name: query.name,
           agentId: query.agent_id,
         });
-        return archives.map((a) => archiveView(core, a));
+        return archives.map((a) => archiveView(services, a));
       },
     }),
     defineRoute({
@@ -161,7 +161,8 @@ export function v1ArchiveRoutes(core: Core): Route[] {
         params: ArchiveParams,
         response: { 200: ArchiveSchema },
       },
-      handler: async ({ ctx, params }) => archiveView(core, await core.archives.get(ctx, params.archive_id)),
+      handler: async ({ ctx, params }) =>
+        archiveView(services, await services.archives.get(ctx, params.archive_id)),
     }),
     defineRoute({
       method: 'PATCH',
@@ -177,7 +178,7 @@ export function v1ArchiveRoutes(core: Core): Route[] {
         const patch: { name?: string; description?: string | null } = {};
         if (body.name !== undefined && body.name !== null) patch.name = body.name;
         if (body.description !== undefined) patch.description = body.description;
-        return archiveView(core, await core.archives.update(ctx, params.archive_id, patch));
+        return archiveView(services, await services.archives.update(ctx, params.archive_id, patch));
       },
     }),
     defineRoute({
@@ -190,7 +191,7 @@ export function v1ArchiveRoutes(core: Core): Route[] {
         response: { 204: Type.Null() },
       },
       handler: async ({ ctx, params }) => {
-        await core.archives.delete(ctx, params.archive_id);
+        await services.archives.delete(ctx, params.archive_id);
         return null;
       },
     }),
@@ -205,8 +206,8 @@ export function v1ArchiveRoutes(core: Core): Route[] {
         response: { 200: PassageSchema },
       },
       handler: async ({ ctx, params, body }) => {
-        const [p] = await core.archives.insertPassages(ctx, params.archive_id, [toInput(body)]);
-        return p && passageView(core, p);
+        const [p] = await services.archives.insertPassages(ctx, params.archive_id, [toInput(body)]);
+        return p && passageView(services, p);
       },
     }),
     defineRoute({
@@ -223,12 +224,12 @@ export function v1ArchiveRoutes(core: Core): Route[] {
         response: { 200: Type.Array(PassageSchema) },
       },
       handler: async ({ ctx, params, body }) => {
-        const passages = await core.archives.insertPassages(
+        const passages = await services.archives.insertPassages(
           ctx,
           params.archive_id,
           body.passages.map(toInput),
         );
-        return passages.map((p) => passageView(core, p));
+        return passages.map((p) => passageView(services, p));
       },
     }),
     defineRoute({
@@ -241,7 +242,7 @@ export function v1ArchiveRoutes(core: Core): Route[] {
         response: { 204: Type.Null() },
       },
       handler: async ({ ctx, params }) => {
-        await core.archives.deletePassage(ctx, params.archive_id, params.passage_id);
+        await services.archives.deletePassage(ctx, params.archive_id, params.passage_id);
         return null;
       },
     }),
@@ -263,17 +264,17 @@ export function v1ArchiveRoutes(core: Core): Route[] {
       },
       handler: async (req) => {
         const { query } = req;
-        const ids = await core.archives.listAgentIds(req.ctx, req.params.archive_id, {
+        const ids = await services.archives.listAgentIds(req.ctx, req.params.archive_id, {
           limit: query.limit ?? 50,
           after: query.after,
           before: query.before,
           order: query.order ?? 'desc',
         });
-        const agents = await Promise.all(ids.map((id) => core.agents.get(req.ctx, id)));
+        const agents = await Promise.all(ids.map((id) => services.agents.get(req.ctx, id)));
         return mapWithinBudget(
           agents,
-          (a) => loadAgentState(core, req, a, query.include),
-          core.config.limits.responseBytes,
+          (a) => loadAgentState(services, req, a, query.include),
+          services.config.limits.responseBytes,
         );
       },
     }),
@@ -289,8 +290,8 @@ export function v1ArchiveRoutes(core: Core): Route[] {
           response: { 200: Type.Null() },
         },
         handler: async ({ ctx, params }) => {
-          const agent = await core.agents.get(ctx, params.agent_id);
-          await core.archives[op](ctx, agent.id, params.archive_id);
+          const agent = await services.agents.get(ctx, params.agent_id);
+          await services.archives[op](ctx, agent.id, params.archive_id);
           return null;
         },
       }),

@@ -3,8 +3,8 @@
  * blocks as resources (`/v1/blocks/…`).
  */
 import { type Static, Type } from 'typebox';
-import type { Core } from '../../core.js';
-import type { BlockPatch } from '../../store/block-repository.js';
+import type { BlockPatch } from '../../services/block-service.js';
+import type { Services } from '../../services/services.js';
 import type { JsonObject } from '../../store/records.js';
 import { mapWithinBudget } from '../response-budget.js';
 import { defineRoute, type Route } from '../route.js';
@@ -47,7 +47,7 @@ function toPatch(b: Static<typeof BlockUpdate>): BlockPatch {
   return patch;
 }
 
-export function v1BlockRoutes(core: Core): Route[] {
+export function v1BlockRoutes(services: Services): Route[] {
   const agentTags = ['agents'];
   const tags = ['blocks'];
   return [
@@ -68,9 +68,9 @@ export function v1BlockRoutes(core: Core): Route[] {
         response: { 200: Type.Array(BlockSchema) },
       },
       handler: async (req) => {
-        const agent = await core.agents.get(req.ctx, req.params.agent_id);
+        const agent = await services.agents.get(req.ctx, req.params.agent_id);
         const q = req.query;
-        const blocks = await core.blocks.listForAgent(req.ctx, agent.id);
+        const blocks = await services.blocks.listForAgent(req.ctx, agent.id);
         return pageOf(blocks, { ...q, limit: q.limit ?? 100 }).map(blockView);
       },
     }),
@@ -84,8 +84,8 @@ export function v1BlockRoutes(core: Core): Route[] {
         response: { 200: BlockSchema },
       },
       handler: async (req) => {
-        const agent = await core.agents.get(req.ctx, req.params.agent_id);
-        return blockView(await core.blocks.getByLabel(req.ctx, agent.id, req.params.block_label));
+        const agent = await services.agents.get(req.ctx, req.params.agent_id);
+        return blockView(await services.blocks.getByLabel(req.ctx, agent.id, req.params.block_label));
       },
     }),
     defineRoute({
@@ -99,9 +99,9 @@ export function v1BlockRoutes(core: Core): Route[] {
         response: { 200: BlockSchema },
       },
       handler: async (req) => {
-        const agent = await core.agents.get(req.ctx, req.params.agent_id);
-        const block = await core.blocks.getByLabel(req.ctx, agent.id, req.params.block_label);
-        return blockView(await core.blocks.update(req.ctx, block.id, toPatch(req.body)));
+        const agent = await services.agents.get(req.ctx, req.params.agent_id);
+        const block = await services.blocks.getByLabel(req.ctx, agent.id, req.params.block_label);
+        return blockView(await services.blocks.update(req.ctx, block.id, toPatch(req.body)));
       },
     }),
     ...(['attach', 'detach'] as const).map((op) =>
@@ -116,9 +116,9 @@ export function v1BlockRoutes(core: Core): Route[] {
           response: { 200: AgentStateSchema },
         },
         handler: async (req) => {
-          const agent = await core.agents.get(req.ctx, req.params.agent_id);
-          await core.blocks[op](req.ctx, agent.id, req.params.block_id);
-          return loadAgentState(core, req, agent, ['agent.blocks', 'agent.tools']);
+          const agent = await services.agents.get(req.ctx, req.params.agent_id);
+          await services.blocks[op](req.ctx, agent.id, req.params.block_id);
+          return loadAgentState(services, req, agent, ['agent.blocks', 'agent.tools']);
         },
       }),
     ),
@@ -139,7 +139,7 @@ export function v1BlockRoutes(core: Core): Route[] {
       },
       handler: async (req) => {
         const q = req.query;
-        const blocks = await core.blocks.list(req.ctx, {
+        const blocks = await services.blocks.list(req.ctx, {
           label: q.label,
           limit: q.limit ?? 50,
           after: q.after,
@@ -155,7 +155,7 @@ export function v1BlockRoutes(core: Core): Route[] {
       schema: { summary: 'Create block', tags, body: BlockCreate, response: { 200: BlockSchema } },
       handler: async (req) => {
         const b = req.body;
-        const block = await core.blocks.create(req.ctx, {
+        const block = await services.blocks.create(req.ctx, {
           label: b.label,
           value: b.value,
           limit: b.limit ?? undefined,
@@ -185,14 +185,18 @@ export function v1BlockRoutes(core: Core): Route[] {
         const q = req.query;
         // No block is a template on this server.
         if (q.templates_only === true) return 0;
-        return core.blocks.count(req.ctx, { label: q.label, tags: q.tags, matchAllTags: q.match_all_tags });
+        return services.blocks.count(req.ctx, {
+          label: q.label,
+          tags: q.tags,
+          matchAllTags: q.match_all_tags,
+        });
       },
     }),
     defineRoute({
       method: 'GET',
       url: '/v1/blocks/:block_id',
       schema: { summary: 'Retrieve block', tags, params: BlockParams, response: { 200: BlockSchema } },
-      handler: async (req) => blockView(await core.blocks.get(req.ctx, req.params.block_id)),
+      handler: async (req) => blockView(await services.blocks.get(req.ctx, req.params.block_id)),
     }),
     defineRoute({
       method: 'PATCH',
@@ -205,15 +209,15 @@ export function v1BlockRoutes(core: Core): Route[] {
         response: { 200: BlockSchema },
       },
       handler: async (req) =>
-        blockView(await core.blocks.update(req.ctx, req.params.block_id, toPatch(req.body))),
+        blockView(await services.blocks.update(req.ctx, req.params.block_id, toPatch(req.body))),
     }),
     defineRoute({
       method: 'DELETE',
       url: '/v1/blocks/:block_id',
       schema: { summary: 'Delete block', tags, params: BlockParams, response: { 200: BlockSchema } },
       handler: async (req) => {
-        const block = await core.blocks.get(req.ctx, req.params.block_id);
-        await core.blocks.delete(req.ctx, block.id);
+        const block = await services.blocks.get(req.ctx, req.params.block_id);
+        await services.blocks.delete(req.ctx, block.id);
         return blockView(block);
       },
     }),
@@ -228,19 +232,15 @@ export function v1BlockRoutes(core: Core): Route[] {
         response: { 200: Type.Array(AgentStateSchema) },
       },
       handler: async (req) => {
-        await core.blocks.get(req.ctx, req.params.block_id);
-        const ids = await core.store.blocks.listAgentIds(req.ctx.org, req.params.block_id);
-        const agents = (await Promise.all(ids.map((id) => core.store.agents.find(req.ctx.org, id))))
-          .filter((a) => a !== undefined)
-          .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+        const agents = await services.blocks.listAgents(req.ctx, req.params.block_id);
         const start = req.query.after ? agents.findIndex((a) => a.id === req.query.after) + 1 : 0;
         // An unknown cursor yields an empty page (ends SDK auto-pagination).
         const page =
           req.query.after && start === 0 ? [] : agents.slice(start, start + (req.query.limit ?? 50));
         return mapWithinBudget(
           page,
-          (a) => loadAgentState(core, req, a, req.query.include),
-          core.config.limits.responseBytes,
+          (a) => loadAgentState(services, req, a, req.query.include),
+          services.config.limits.responseBytes,
         );
       },
     }),

@@ -4,8 +4,8 @@
  * replaces it. Behind auth like every API route: a key reads its own organization's secret only.
  */
 import { Type } from 'typebox';
-import type { Core } from '../../core.js';
 import { SIGNATURE_HEADER } from '../../net/callback-signature.js';
+import type { Services } from '../../services/services.js';
 import { defineRoute, type Route } from '../route.js';
 
 const SecretView = Type.Object({
@@ -14,11 +14,11 @@ const SecretView = Type.Object({
   signature_header: Type.String(),
 });
 
-export function v1CallbackSecretRoutes(core: Core): Route[] {
+export function v1CallbackSecretRoutes(services: Services): Route[] {
   const tags = ['callbacks'];
   const view = async (org: string, rotate: boolean) => ({
     organization_id: org,
-    callback_secret: await core.callbacks.secret({ org }, rotate),
+    callback_secret: await services.callbacks.secret({ org }, rotate),
     signature_header: SIGNATURE_HEADER,
   });
   return [

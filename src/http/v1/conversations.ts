@@ -5,13 +5,12 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { Core } from '../../core.js';
 import { LettaError } from '../../errors.js';
 import { idPattern, isId } from '../../ids.js';
+import type { Services } from '../../services/services.js';
 import type { AgentRecord, ConversationRecord } from '../../store/records.js';
 import { defineRoute, type Route } from '../route.js';
 import { Id } from '../schemas.js';
-import { listTypedMessages } from './messages-list.js';
 import { Cursor, Order, V1Limit } from './params.js';
 import { ResumeBody, resumeRun } from './runs.js';
 import { answerSend, SendBody } from './send.js';
@@ -27,7 +26,7 @@ const AgentQuery = Type.Object({ agent_id: Type.Optional(Id('agent')) });
 
 /** The conversation and its agent for a path id (`default` needs `agentId`). */
 async function target(
-  core: Core,
+  services: Services,
   req: FastifyRequest,
   id: string,
   agentId: string | null | undefined,
@@ -36,14 +35,14 @@ async function target(
     const ref = isId('agent', id) ? id : agentId;
     if (!ref)
       throw new LettaError('VALIDATION_ERROR', "agent_id is required when conversation_id is 'default'");
-    const agent = await core.agents.get(req.ctx, ref);
-    return { agent, conv: await core.conversations.resolve(req.ctx, agent, 'default') };
+    const agent = await services.agents.get(req.ctx, ref);
+    return { agent, conv: await services.conversations.resolve(req.ctx, agent, 'default') };
   }
-  const conv = await core.conversations.get(req.ctx, id);
-  return { agent: await core.agents.get(req.ctx, conv.agent_id), conv };
+  const conv = await services.conversations.get(req.ctx, id);
+  return { agent: await services.agents.get(req.ctx, conv.agent_id), conv };
 }
 
-export function v1ConversationRoutes(core: Core): Route[] {
+export function v1ConversationRoutes(services: Services): Route[] {
   const tags = ['conversations'];
   return [
     defineRoute({
@@ -60,8 +59,10 @@ export function v1ConversationRoutes(core: Core): Route[] {
         response: { 200: ConversationSchema },
       },
       handler: async (req) => {
-        const agent = await core.agents.get(req.ctx, req.query.agent_id);
-        return conversationView(await core.conversations.create(req.ctx, agent, req.body.summary ?? null));
+        const agent = await services.agents.get(req.ctx, req.query.agent_id);
+        return conversationView(
+          await services.conversations.create(req.ctx, agent, req.body.summary ?? null),
+        );
       },
     }),
     defineRoute({
@@ -82,7 +83,7 @@ export function v1ConversationRoutes(core: Core): Route[] {
       },
       handler: async (req) => {
         const q = req.query;
-        const list = await core.conversations.list(req.ctx, {
+        const list = await services.conversations.list(req.ctx, {
           agentId: q.agent_id,
           limit: q.limit ?? 50,
           after: q.after,
@@ -106,7 +107,7 @@ export function v1ConversationRoutes(core: Core): Route[] {
         response: { 200: ConversationSchema },
       },
       handler: async (req) =>
-        conversationView((await target(core, req, req.params.conversation_id, req.query.agent_id)).conv),
+        conversationView((await target(services, req, req.params.conversation_id, req.query.agent_id)).conv),
     }),
     defineRoute({
       method: 'PATCH',
@@ -123,9 +124,9 @@ export function v1ConversationRoutes(core: Core): Route[] {
         response: { 200: ConversationSchema },
       },
       handler: async (req) => {
-        const { conv } = await target(core, req, req.params.conversation_id, req.query.agent_id);
+        const { conv } = await target(services, req, req.params.conversation_id, req.query.agent_id);
         const patch = req.body.summary === undefined ? {} : { summary: req.body.summary };
-        return conversationView(await core.conversations.update(req.ctx, conv.id, patch));
+        return conversationView(await services.conversations.update(req.ctx, conv.id, patch));
       },
     }),
     defineRoute({
@@ -139,8 +140,8 @@ export function v1ConversationRoutes(core: Core): Route[] {
         response: { 200: ConversationSchema },
       },
       handler: async (req) => {
-        const { conv } = await target(core, req, req.params.conversation_id, req.query.agent_id);
-        return conversationView(await core.conversations.archive(req.ctx, conv.id));
+        const { conv } = await target(services, req, req.params.conversation_id, req.query.agent_id);
+        return conversationView(await services.conversations.archive(req.ctx, conv.id));
       },
     }),
     defineRoute({
@@ -156,12 +157,12 @@ export function v1ConversationRoutes(core: Core): Route[] {
       },
       handler: async (req, reply) => {
         const { agent, conv } = await target(
-          core,
+          services,
           req,
           req.params.conversation_id,
           req.body.agent_id ?? req.query.agent_id,
         );
-        return answerSend(core, req, reply, agent, conv.id, req.body, req.body.streaming !== false);
+        return answerSend(services, req, reply, agent, conv.id, req.body, req.body.streaming !== false);
       },
     }),
     defineRoute({
@@ -185,10 +186,9 @@ export function v1ConversationRoutes(core: Core): Route[] {
       },
       handler: async (req) => {
         const q = req.query;
-        const { conv } = await target(core, req, req.params.conversation_id, q.agent_id);
-        return listTypedMessages(
-          core,
-          req.ctx.org,
+        const { conv } = await target(services, req, req.params.conversation_id, q.agent_id);
+        return services.history.listTyped(
+          req.ctx,
           {
             conversationId: conv.id,
             limit: q.limit ?? 100,
@@ -212,15 +212,11 @@ export function v1ConversationRoutes(core: Core): Route[] {
         response: { 200: AnyObject },
       },
       handler: async (req) => {
-        const { agent, conv } = await target(core, req, req.params.conversation_id, req.query.agent_id);
-        const active = await core.store.runs.list(req.ctx.org, {
-          conversationId: conv.id,
-          statuses: ['created', 'running'],
-          limit: 100,
-        });
+        const { agent, conv } = await target(services, req, req.params.conversation_id, req.query.agent_id);
+        const active = await services.runs.listActive(req.ctx, { conversationId: conv.id }, 100);
         if (active.length === 0) return {};
         try {
-          return await core.messages.cancel(
+          return await services.messages.cancel(
             req.ctx,
             agent,
             active.map((r) => r.id),
@@ -249,20 +245,18 @@ export function v1ConversationRoutes(core: Core): Route[] {
       },
       handler: async (req, reply) => {
         const { conv } = await target(
-          core,
+          services,
           req,
           req.params.conversation_id,
           req.body.agent_id ?? req.query.agent_id,
         );
         const run = req.body.run_id
-          ? await core.store.runs.get(req.ctx.org, req.body.run_id)
-          : (
-              await core.store.runs.list(req.ctx.org, { conversationId: conv.id, limit: 1, order: 'desc' })
-            )[0];
+          ? await services.runs.find(req.ctx, req.body.run_id)
+          : await services.runs.latestInConversation(req.ctx, conv.id);
         if (!run || run.conversation_id !== conv.id)
           throw new LettaError('RUN_NOT_FOUND', `No run to resume in conversation '${conv.id}'`);
         return resumeRun(
-          core,
+          services,
           req,
           reply,
           run,

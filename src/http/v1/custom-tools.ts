@@ -4,9 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Static, Type } from 'typebox';
-import type { Core } from '../../core.js';
 import { LettaError } from '../../errors.js';
 import type { ToolInput } from '../../services/custom-tool-service.js';
+import type { Services } from '../../services/services.js';
 import { defineRoute, type Route } from '../route.js';
 import { Id, Tags } from '../schemas.js';
 import { AgentIdParams } from './params.js';
@@ -72,20 +72,20 @@ function toInput(b: Static<typeof ToolUpdate>): ToolInput {
 
 const lines = (text: string) => (text === '' ? [] : [text]);
 
-export function v1CustomToolRoutes(core: Core): Route[] {
+export function v1CustomToolRoutes(services: Services): Route[] {
   const tags = ['tools'];
   return [
     defineRoute({
       method: 'POST',
       url: '/v1/tools/',
       schema: { summary: 'Create tool', tags, body: ToolCreate, response: { 200: ToolSchema } },
-      handler: async (req) => toolView(await core.customTools.create(req.ctx, toInput(req.body))),
+      handler: async (req) => toolView(await services.customTools.create(req.ctx, toInput(req.body))),
     }),
     defineRoute({
       method: 'PUT',
       url: '/v1/tools/',
       schema: { summary: 'Upsert tool (by name)', tags, body: ToolCreate, response: { 200: ToolSchema } },
-      handler: async (req) => toolView(await core.customTools.upsert(req.ctx, toInput(req.body))),
+      handler: async (req) => toolView(await services.customTools.upsert(req.ctx, toInput(req.body))),
     }),
     defineRoute({
       method: 'PATCH',
@@ -98,14 +98,14 @@ export function v1CustomToolRoutes(core: Core): Route[] {
         response: { 200: ToolSchema },
       },
       handler: async (req) =>
-        toolView(await core.customTools.update(req.ctx, req.params.tool_id, toInput(req.body))),
+        toolView(await services.customTools.update(req.ctx, req.params.tool_id, toInput(req.body))),
     }),
     defineRoute({
       method: 'DELETE',
       url: '/v1/tools/:tool_id',
       schema: { summary: 'Delete tool', tags, params: ToolParams },
       handler: async (req, reply) => {
-        await core.customTools.delete(req.ctx, req.params.tool_id);
+        await services.customTools.delete(req.ctx, req.params.tool_id);
         return reply.send({});
       },
     }),
@@ -120,7 +120,7 @@ export function v1CustomToolRoutes(core: Core): Route[] {
       },
       handler: async (req) => {
         const b = req.body;
-        const r = await core.customTools.run(req.ctx, {
+        const r = await services.customTools.run(req.ctx, {
           source_code: b.source_code,
           source_type: b.source_type ?? undefined,
           args: b.args as Record<string, unknown> | undefined,
@@ -154,8 +154,8 @@ export function v1CustomToolRoutes(core: Core): Route[] {
         response: { 200: AnyObject },
       },
       handler: async (req) => {
-        const agent = await core.agents.get(req.ctx, req.params.agent_id);
-        const tool = (await core.tools.listForAgent(req.ctx, agent.id)).find(
+        const agent = await services.agents.get(req.ctx, req.params.agent_id);
+        const tool = (await services.tools.listForAgent(req.ctx, agent.id)).find(
           (t) => t.name === req.params.tool_name,
         );
         if (!tool)
@@ -168,7 +168,7 @@ export function v1CustomToolRoutes(core: Core): Route[] {
             'BAD_REQUEST',
             `'${tool.name}' is a built-in tool: it runs only inside a turn`,
           );
-        const r = await core.customTools.sandbox.runPython({
+        const r = await services.customTools.sandbox.runPython({
           source: tool.source_code,
           entry: tool.name,
           args: (req.body?.args ?? {}) as Record<string, unknown>,

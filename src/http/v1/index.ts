@@ -1,9 +1,9 @@
-/** The Letta V1 REST API (`/v1/…`), one module per resource; registered from `../routes/index.ts`. */
-import type { Core } from '../../core.js';
-import type { Route } from '../route.js';
+/** The Letta V1 REST API (`/v1/…`), one module per resource; listed in `../routes.ts`. */
+import type { RouteModule } from '../route.js';
 import { v1AgentFileRoutes } from './agent-files.js';
 import { v1AgentMessageRoutes } from './agent-messages.js';
 import { v1AgentRoutes } from './agents.js';
+import { v1ArchivalRoutes } from './archival-memory.js';
 import { v1ArchiveRoutes } from './archives.js';
 import { v1BlockRoutes } from './blocks.js';
 import { v1CallbackSecretRoutes } from './callback-secret.js';
@@ -14,19 +14,18 @@ import { v1RunRoutes } from './runs.js';
 import { v1StepRoutes } from './steps.js';
 import { v1ToolRoutes } from './tools.js';
 
-export function v1Routes(core: Core): Route[] {
-  return [
-    ...v1AgentRoutes(core),
-    ...v1AgentFileRoutes(core),
-    ...v1AgentMessageRoutes(core),
-    ...v1ArchiveRoutes(core),
-    ...v1BlockRoutes(core),
-    ...v1ToolRoutes(core),
-    ...v1CustomToolRoutes(core),
-    ...v1RunRoutes(core),
-    ...v1StepRoutes(core),
-    ...v1ConversationRoutes(core),
-    ...v1ModelRoutes(core),
-    ...v1CallbackSecretRoutes(core),
-  ];
-}
+export const V1_ROUTES: RouteModule[] = [
+  v1AgentRoutes,
+  v1AgentFileRoutes,
+  v1AgentMessageRoutes,
+  v1ArchiveRoutes,
+  v1BlockRoutes,
+  v1ToolRoutes,
+  v1CustomToolRoutes,
+  v1RunRoutes,
+  v1StepRoutes,
+  v1ConversationRoutes,
+  v1ModelRoutes,
+  v1CallbackSecretRoutes,
+  v1ArchivalRoutes,
+];

@@ -1,12 +1,12 @@
 /** `GET /v1/models/` and `/v1/models/embedding`: the provider registry's models as Letta `Model`s. */
 import { Type } from 'typebox';
-import type { Core } from '../../core.js';
+import type { Services } from '../../services/services.js';
 import { defineRoute, type Route } from '../route.js';
 import { Loose } from './views.js';
 
 const ModelSchema = Loose({ handle: Type.String(), name: Type.String() });
 
-export function v1ModelRoutes(core: Core): Route[] {
+export function v1ModelRoutes(services: Services): Route[] {
   const tags = ['models'];
   return [
     defineRoute({
@@ -22,7 +22,7 @@ export function v1ModelRoutes(core: Core): Route[] {
         response: { 200: Type.Array(ModelSchema) },
       },
       handler: async (req) =>
-        core.providers
+        services.providers
           .listModels()
           .filter(
             (m) =>
@@ -50,7 +50,7 @@ export function v1ModelRoutes(core: Core): Route[] {
       url: '/v1/models/embedding',
       schema: { summary: 'List embedding models', tags, response: { 200: Type.Array(ModelSchema) } },
       handler: async () =>
-        core.providers.listEmbeddingModels().map((m) => ({
+        services.providers.listEmbeddingModels().map((m) => ({
           handle: m.handle,
           name: m.name,
           display_name: m.name,

@@ -5,12 +5,9 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { Core } from '../../core.js';
-import { LettaError } from '../../errors.js';
-import type { RunRecord, RunStatus } from '../../store/records.js';
-import { ACTIVE_STATUSES } from '../../store/run-repository.js';
+import type { Services } from '../../services/services.js';
+import type { RunRecord } from '../../store/records.js';
 import { defineRoute, type Route } from '../route.js';
-import { RunView, runView } from '../routes/run-view.js';
 import { Id, INT32_MAX } from '../schemas.js';
 import {
   liveRunSse,
@@ -19,7 +16,7 @@ import {
   storedRunError,
   storedRunSse,
 } from '../streaming/sse-stream.js';
-import { listTypedMessages } from './messages-list.js';
+import { RunView, runView } from '../tutorial/run-view.js';
 import { pageOf } from './page.js';
 import { Cursor, Order, V1Limit } from './params.js';
 import { StepSchema, stepView } from './steps.js';
@@ -28,7 +25,6 @@ import { AnyObject, MessageSchema } from './views.js';
 const RunParams = Type.Object({ run_id: Id('run') });
 /** Most runs `/v1/runs/active` answers (Letta's route has no pagination). */
 const ACTIVE_RUNS_LIMIT = 1000;
-const STATUSES = ['created', 'running', 'completed', 'failed', 'cancelled'];
 
 export const ResumeBody = Type.Object({
   starting_after: Type.Optional(Type.Integer({ minimum: 0, maximum: INT32_MAX })),
@@ -38,35 +34,29 @@ export const ResumeBody = Type.Object({
   batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
 });
 
-async function getRun(core: Core, org: string, id: string): Promise<RunRecord> {
-  const run = await core.store.runs.get(org, id);
-  if (!run) throw new LettaError('RUN_NOT_FOUND', `Run '${id}' not found`);
-  return run;
-}
-
 /** Answers an SSE resume of `run` from `startingAfter`. */
 export function resumeRun(
-  core: Core,
+  services: Services,
   req: FastifyRequest,
   reply: FastifyReply,
   run: RunRecord,
   startingAfter: number,
   includePings: boolean,
 ) {
-  const opts: SseOptions = { runId: run.id, includePings, keepaliveMs: core.config.keepaliveMs };
-  const channel = core.channels.get(run.id);
+  const opts: SseOptions = { runId: run.id, includePings, keepaliveMs: services.config.keepaliveMs };
+  const channel = services.channels.get(run.id);
   const body = channel
     ? liveRunSse(channel, startingAfter, opts, async () => {
-        const final = await core.store.runs.get(req.ctx.org, run.id);
+        const final = await services.runs.find(req.ctx, run.id);
         return final ? storedRunError(final) : undefined;
       })
-    : storedRunSse(core.store, req.ctx.org, run.id, startingAfter, opts, (wake) =>
-        core.signals.on('events', run.id, wake),
+    : storedRunSse(services.runs, req.ctx, run.id, startingAfter, opts, (wake) =>
+        services.runs.onEvents(run.id, wake),
       );
   return sendSse(reply, body, run.id);
 }
 
-export function v1RunRoutes(core: Core): Route[] {
+export function v1RunRoutes(services: Services): Route[] {
   const tags = ['runs'];
   return [
     defineRoute({
@@ -92,36 +82,17 @@ export function v1RunRoutes(core: Core): Route[] {
       },
       handler: async (req) => {
         const q = req.query;
-        let statuses = (q.statuses ?? []).filter((s): s is RunStatus => STATUSES.includes(s));
-        if (q.active)
-          statuses =
-            statuses.length > 0 ? statuses.filter((s) => ACTIVE_STATUSES.includes(s)) : [...ACTIVE_STATUSES];
-        if (q.active && statuses.length === 0) return [];
-        const order = q.order ?? (q.ascending === true ? 'asc' : 'desc');
-        const page = {
+        const runs = await services.runs.list(req.ctx, {
+          agentIds: [...(q.agent_id ? [q.agent_id] : []), ...(q.agent_ids ?? [])],
+          conversationId: q.conversation_id,
+          statuses: q.statuses,
+          active: q.active,
+          background: q.background,
           limit: q.limit ?? 100,
           after: q.after,
           before: q.before,
-          order,
-          statuses,
-          conversationId: q.conversation_id,
-        } as const;
-        const agents = [...new Set([...(q.agent_id ? [q.agent_id] : []), ...(q.agent_ids ?? [])])];
-        let runs: RunRecord[];
-        if (agents.length <= 1)
-          runs = await core.store.runs.list(req.ctx.org, { ...page, agentId: agents[0] });
-        else {
-          // Several agents: each agent's page, merged in the same (created_at, id) order.
-          const all = (
-            await Promise.all(
-              agents.map((agentId) => core.store.runs.list(req.ctx.org, { ...page, agentId })),
-            )
-          ).flat();
-          const dir = order === 'desc' ? -1 : 1;
-          all.sort((a, b) => dir * (a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id)));
-          runs = all.slice(0, page.limit);
-        }
-        if (q.background !== undefined) runs = runs.filter((r) => r.background === q.background);
+          order: q.order ?? (q.ascending === true ? 'asc' : 'desc'),
+        });
         return runs.map(runView);
       },
     }),
@@ -139,12 +110,7 @@ export function v1RunRoutes(core: Core): Route[] {
       },
       handler: async (req) => {
         const q = req.query;
-        let runs = await core.store.runs.list(req.ctx.org, {
-          agentId: q.agent_id,
-          statuses: [...ACTIVE_STATUSES],
-          limit: ACTIVE_RUNS_LIMIT,
-          order: 'desc',
-        });
+        let runs = await services.runs.listActive(req.ctx, { agentId: q.agent_id }, ACTIVE_RUNS_LIMIT);
         if (q.background !== undefined) runs = runs.filter((r) => r.background === q.background);
         return runs.map(runView);
       },
@@ -153,7 +119,7 @@ export function v1RunRoutes(core: Core): Route[] {
       method: 'GET',
       url: '/v1/runs/:run_id',
       schema: { summary: 'Retrieve run', tags, params: RunParams, response: { 200: RunView } },
-      handler: async (req) => runView(await getRun(core, req.ctx.org, req.params.run_id)),
+      handler: async (req) => runView(await services.runs.get(req.ctx, req.params.run_id)),
     }),
     defineRoute({
       method: 'GET',
@@ -171,9 +137,9 @@ export function v1RunRoutes(core: Core): Route[] {
         response: { 200: Type.Array(MessageSchema) },
       },
       handler: async (req) => {
-        const run = await getRun(core, req.ctx.org, req.params.run_id);
+        const run = await services.runs.get(req.ctx, req.params.run_id);
         const q = req.query;
-        return listTypedMessages(core, req.ctx.org, {
+        return services.history.listTyped(req.ctx, {
           runId: run.id,
           limit: q.limit ?? 100,
           after: q.after,
@@ -199,9 +165,9 @@ export function v1RunRoutes(core: Core): Route[] {
         response: { 200: Type.Array(StepSchema) },
       },
       handler: async (req) => {
-        const run = await getRun(core, req.ctx.org, req.params.run_id);
+        const run = await services.runs.get(req.ctx, req.params.run_id);
         const q = req.query;
-        const steps = await core.store.runs.listSteps(req.ctx.org, run.id);
+        const steps = await services.runs.listRunSteps(req.ctx, run.id);
         return pageOf(steps, { ...q, limit: q.limit ?? 100 }).map(stepView);
       },
     }),
@@ -210,7 +176,7 @@ export function v1RunRoutes(core: Core): Route[] {
       url: '/v1/runs/:run_id/usage',
       schema: { summary: "A run's token usage", tags, params: RunParams, response: { 200: AnyObject } },
       handler: async (req) => {
-        const run = await getRun(core, req.ctx.org, req.params.run_id);
+        const run = await services.runs.get(req.ctx, req.params.run_id);
         return {
           completion_tokens: run.completion_tokens,
           prompt_tokens: run.prompt_tokens,
@@ -231,9 +197,9 @@ export function v1RunRoutes(core: Core): Route[] {
         response: { 200: AnyObject },
       },
       handler: async (req, reply) => {
-        const run = await getRun(core, req.ctx.org, req.params.run_id);
+        const run = await services.runs.get(req.ctx, req.params.run_id);
         return resumeRun(
-          core,
+          services,
           req,
           reply,
           run,

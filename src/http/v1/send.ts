@@ -1,14 +1,14 @@
 /**
  * The V1 send request (`LettaRequest` / `LettaStreamingRequest`) and how a send is answered:
  * JSON `LettaResponse`, or SSE. Shared by `/v1/agents/{id}/messages*` and
- * `/v1/conversations/{id}/messages`; the work itself is `core.messages`.
+ * `/v1/conversations/{id}/messages`; the work itself is `services.messages`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
-import type { Core } from '../../core.js';
 import { LettaError } from '../../errors.js';
 import type { LettaMessage } from '../../runtime/letta-messages.js';
 import type { SendInput, SendResult } from '../../services/message-service.js';
+import type { Services } from '../../services/services.js';
 import type { AgentRecord } from '../../store/records.js';
 import { errorTypeFor, liveRunSse, sendSse } from '../streaming/sse-stream.js';
 import { logStreamFailure } from '../streaming/stream-failure-log.js';
@@ -104,7 +104,7 @@ export function lettaResponse(r: SendResult, types?: readonly string[] | null) {
  * message at all).
  */
 export async function answerSend(
-  core: Core,
+  services: Services,
   req: FastifyRequest,
   reply: FastifyReply,
   agent: AgentRecord,
@@ -121,11 +121,11 @@ export async function answerSend(
   };
   const types = body.include_return_message_types ?? undefined;
   if (!stream) {
-    const result = await core.messages.send(req.ctx, input);
+    const result = await services.messages.send(req.ctx, input);
     if (result.error && responseMessages(result.messages, types).length === 0) throw result.error;
     return lettaResponse(result, types);
   }
-  const handle = await core.messages.start(req.ctx, input);
+  const handle = await services.messages.start(req.ctx, input);
   logStreamFailure(req.log, handle);
   const body$ = liveRunSse(
     handle.channel,
@@ -133,7 +133,7 @@ export async function answerSend(
     {
       runId: handle.run.id,
       includePings: body.include_pings !== false,
-      keepaliveMs: core.config.keepaliveMs,
+      keepaliveMs: services.config.keepaliveMs,
       streamTokens: input.streamTokens,
       messageTypes: types,
     },

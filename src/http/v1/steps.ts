@@ -4,12 +4,10 @@
  * metrics and traces are not recorded.
  */
 import { Type } from 'typebox';
-import type { Core } from '../../core.js';
-import { LettaError } from '../../errors.js';
+import type { Services } from '../../services/services.js';
 import type { StepRecord } from '../../store/records.js';
 import { defineRoute, type Route } from '../route.js';
 import { Id } from '../schemas.js';
-import { listTypedMessages } from './messages-list.js';
 import { Cursor, Order, V1Limit } from './params.js';
 import { Loose, MessageSchema } from './views.js';
 
@@ -39,13 +37,8 @@ export function stepView(s: StepRecord) {
   };
 }
 
-export function v1StepRoutes(core: Core): Route[] {
+export function v1StepRoutes(services: Services): Route[] {
   const tags = ['steps'];
-  const getStep = async (org: string, id: string) => {
-    const step = await core.store.runs.getStep(org, id);
-    if (!step) throw new LettaError('NOT_FOUND', `Step '${id}' not found`);
-    return step;
-  };
   return [
     defineRoute({
       method: 'GET',
@@ -68,7 +61,7 @@ export function v1StepRoutes(core: Core): Route[] {
       },
       handler: async (req) => {
         const q = req.query;
-        const steps = await core.store.runs.listStepPage(req.ctx.org, {
+        const steps = await services.runs.listSteps(req.ctx, {
           limit: q.limit ?? 50,
           after: q.after,
           before: q.before,
@@ -85,7 +78,7 @@ export function v1StepRoutes(core: Core): Route[] {
       method: 'GET',
       url: '/v1/steps/:step_id',
       schema: { summary: 'Retrieve step', tags, params: StepParams, response: { 200: StepSchema } },
-      handler: async (req) => stepView(await getStep(req.ctx.org, req.params.step_id)),
+      handler: async (req) => stepView(await services.runs.getStep(req.ctx, req.params.step_id)),
     }),
     defineRoute({
       method: 'GET',
@@ -103,9 +96,9 @@ export function v1StepRoutes(core: Core): Route[] {
         response: { 200: Type.Array(MessageSchema) },
       },
       handler: async (req) => {
-        const step = await getStep(req.ctx.org, req.params.step_id);
+        const step = await services.runs.getStep(req.ctx, req.params.step_id);
         const q = req.query;
-        return listTypedMessages(core, req.ctx.org, {
+        return services.history.listTyped(req.ctx, {
           runId: step.run_id,
           stepId: step.id,
           limit: q.limit ?? 100,

@@ -3,8 +3,8 @@
  * tools are created and run in `custom-tools.ts`.
  */
 import { type Static, Type } from 'typebox';
-import type { Core } from '../../core.js';
-import type { ToolFilter } from '../../store/tool-repository.js';
+import type { Services } from '../../services/services.js';
+import type { ToolFilter } from '../../services/tool-service.js';
 import { defineRoute, type Route } from '../route.js';
 import { Id } from '../schemas.js';
 import { pageOf } from './page.js';
@@ -39,7 +39,7 @@ function toolFilter(q: Static<Type.TObject<typeof ToolFilterQuery>>): ToolFilter
   };
 }
 
-export function v1ToolRoutes(core: Core): Route[] {
+export function v1ToolRoutes(services: Services): Route[] {
   const tags = ['tools'];
   return [
     defineRoute({
@@ -59,7 +59,7 @@ export function v1ToolRoutes(core: Core): Route[] {
       },
       handler: async (req) => {
         const q = req.query;
-        const tools = await core.tools.list(req.ctx, {
+        const tools = await services.tools.list(req.ctx, {
           ...toolFilter(q),
           limit: q.limit ?? 50,
           after: q.after,
@@ -81,14 +81,14 @@ export function v1ToolRoutes(core: Core): Route[] {
       handler: async (req) => {
         const filter = toolFilter(req.query);
         if (req.query.exclude_letta_tools === true) filter.lettaTools = false;
-        return core.tools.count(req.ctx, filter);
+        return services.tools.count(req.ctx, filter);
       },
     }),
     defineRoute({
       method: 'GET',
       url: '/v1/tools/:tool_id',
       schema: { summary: 'Retrieve tool', tags, params: ToolParams, response: { 200: ToolSchema } },
-      handler: async (req) => toolView(await core.tools.get(req.ctx, req.params.tool_id)),
+      handler: async (req) => toolView(await services.tools.get(req.ctx, req.params.tool_id)),
     }),
     defineRoute({
       method: 'GET',
@@ -107,9 +107,9 @@ export function v1ToolRoutes(core: Core): Route[] {
         response: { 200: Type.Array(ToolSchema) },
       },
       handler: async (req) => {
-        const agent = await core.agents.get(req.ctx, req.params.agent_id);
+        const agent = await services.agents.get(req.ctx, req.params.agent_id);
         const q = req.query;
-        const tools = await core.tools.listForAgent(req.ctx, agent.id);
+        const tools = await services.tools.listForAgent(req.ctx, agent.id);
         return pageOf(tools, { ...q, limit: q.limit ?? 10 }).map(toolView);
       },
     }),
@@ -125,9 +125,9 @@ export function v1ToolRoutes(core: Core): Route[] {
           response: { 200: AgentStateSchema },
         },
         handler: async (req) => {
-          const agent = await core.agents.get(req.ctx, req.params.agent_id);
-          await core.tools[op](req.ctx, agent.id, req.params.tool_id);
-          return loadAgentState(core, req, agent, ['agent.blocks', 'agent.tools']);
+          const agent = await services.agents.get(req.ctx, req.params.agent_id);
+          await services.tools[op](req.ctx, agent.id, req.params.tool_id);
+          return loadAgentState(services, req, agent, ['agent.blocks', 'agent.tools']);
         },
       }),
     ),

@@ -6,8 +6,8 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { type TSchema, Type } from 'typebox';
-import type { Core } from '../../core.js';
 import type { AgentDetails } from '../../services/agent-service.js';
+import type { Services } from '../../services/services.js';
 import type { AgentRecord, BlockRecord, ConversationRecord, ToolRecord } from '../../store/records.js';
 
 /** An object schema that lists the main fields and lets every other field through. */
@@ -116,7 +116,7 @@ export function conversationView(c: ConversationRecord) {
 }
 
 /** `llm_config` for an agent's model handle (from the provider registry when it knows it). */
-export function llmConfig(core: Core, agent: AgentRecord) {
+export function llmConfig(services: Services, agent: AgentRecord) {
   const handle = agent.model;
   const settings = agent.model_settings;
   let resolved:
@@ -124,7 +124,7 @@ export function llmConfig(core: Core, agent: AgentRecord) {
     | undefined;
   if (handle) {
     try {
-      resolved = core.providers.resolve(handle);
+      resolved = services.providers.resolve(handle);
     } catch {
       resolved = undefined;
     }
@@ -151,13 +151,13 @@ export function llmConfig(core: Core, agent: AgentRecord) {
   };
 }
 
-export function embeddingConfig(core: Core, handle: string | null) {
+export function embeddingConfig(services: Services, handle: string | null) {
   if (!handle) return null;
   let dim: number | null = null;
   let type = handle.split('/')[0] ?? 'openai';
   let model = handle.split('/').slice(1).join('/') || handle;
   try {
-    const resolved = core.providers.resolveEmbedding(handle);
+    const resolved = services.providers.resolveEmbedding(handle);
     dim = resolved.dimension;
     type = resolved.providerType;
     model = resolved.model;
@@ -177,7 +177,7 @@ export function embeddingConfig(core: Core, handle: string | null) {
 
 /** Letta's `AgentState`; `rel` says which relationships are filled in. */
 export function agentStateView(
-  core: Core,
+  services: Services,
   { agent, blocks, tools }: AgentDetails,
   rel: Relationships,
   messageIds: string[] = [],
@@ -191,8 +191,8 @@ export function agentStateView(
     system: agent.system,
     model: agent.model,
     embedding: agent.embedding,
-    llm_config: llmConfig(core, agent),
-    embedding_config: embeddingConfig(core, agent.embedding),
+    llm_config: llmConfig(services, agent),
+    embedding_config: embeddingConfig(services, agent.embedding),
     model_settings: Object.keys(agent.model_settings).length > 0 ? agent.model_settings : null,
     compaction_settings: null,
     response_format: null,
@@ -234,15 +234,15 @@ export function agentStateView(
 
 /** Loads what an AgentState shows (blocks, tools, in-context ids) and serializes it. */
 export async function loadAgentState(
-  core: Core,
+  services: Services,
   req: FastifyRequest,
   agent: AgentRecord,
   include?: readonly string[],
 ) {
   const rel = relationshipsFor(req, include);
-  const [details, conv] = await Promise.all([
-    core.agents.details(req.ctx, agent),
-    core.store.conversations.getDefault(req.ctx.org, agent.id),
+  const [details, messageIds] = await Promise.all([
+    services.agents.details(req.ctx, agent),
+    services.conversations.inContextMessageIds(req.ctx, agent.id),
   ]);
-  return agentStateView(core, details, rel, conv?.in_context_message_ids ?? []);
+  return agentStateView(services, details, rel, messageIds);
 }

@@ -3,18 +3,18 @@
  * or was cancelled carries `run_error: {run_id, status, stop_reason, detail, code}`, so a history
  * read later (console, tutorial client, V1 client) shows which messages got no answer and why.
  */
-import type { Core } from '../core.js';
 import type { LettaMessage } from '../runtime/letta-messages.js';
+import type { Store } from '../store/store.js';
 
 /**
  * Adds `run_error` to the user messages of failed or cancelled runs (one query per page).
  *
  * @example
- * const page = await markFailedTurns(core, ctx.org, rows.flatMap(toLettaMessages));
+ * const page = await markFailedTurns(store, ctx.org, rows.flatMap(toLettaMessages));
  * page[0].run_error; // { run_id: 'run-…', status: 'failed', stop_reason: 'llm_api_error', detail: '…', code: 'LLM_ERROR' }
  */
 export async function markFailedTurns(
-  core: Core,
+  store: Store,
   org: string,
   messages: LettaMessage[],
 ): Promise<LettaMessage[]> {
@@ -23,7 +23,7 @@ export async function markFailedTurns(
     if (m.message_type === 'user_message' && typeof m.run_id === 'string') ids.add(m.run_id);
   }
   if (ids.size === 0) return messages;
-  const runs = new Map((await core.store.runs.listUnsuccessful(org, [...ids])).map((r) => [r.id, r]));
+  const runs = new Map((await store.runs.listUnsuccessful(org, [...ids])).map((r) => [r.id, r]));
   if (runs.size === 0) return messages;
   return messages.map((m) => {
     const run =

@@ -2,11 +2,12 @@
  * `GET /metrics`: Prometheus text format (see `src/metrics.ts`). Behind the same auth as the API
  * when auth is on; it carries no tenant data (counts only).
  */
-import type { Core } from '../../core.js';
+
 import { loadMetrics } from '../../metrics.js';
+import type { Services } from '../../services/services.js';
 import { defineRoute, type Route } from '../route.js';
 
-export function metricsRoutes(_core: Core): Route[] {
+export function metricsRoutes(_services: Services): Route[] {
   return [
     defineRoute({
       method: 'GET',

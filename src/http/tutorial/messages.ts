@@ -3,9 +3,9 @@
  * `/messages/async` (202 + run), `/messages/cancel`, and `POST /agents/{agent}/batch`.
  */
 import { Type } from 'typebox';
-import type { Core } from '../../core.js';
 import { LettaError } from '../../errors.js';
 import type { SendResult } from '../../services/message-service.js';
+import type { Services } from '../../services/services.js';
 import { defineRoute, type Route } from '../route.js';
 import { Id } from '../schemas.js';
 import { ndjsonBody } from '../streaming/ndjson-stream.js';
@@ -64,7 +64,7 @@ export function sendResponse(r: SendResult) {
   };
 }
 
-export function tutorialMessageRoutes(core: Core): Route[] {
+export function tutorialMessageRoutes(services: Services): Route[] {
   return [
     defineRoute({
       method: 'POST',
@@ -79,7 +79,7 @@ export function tutorialMessageRoutes(core: Core): Route[] {
         response: { 200: SendResponse },
       },
       handler: async (req, reply) => {
-        const agent = await core.agents.get(req.ctx, req.params.agent);
+        const agent = await services.agents.get(req.ctx, req.params.agent);
         const input = {
           agent,
           conversationId: req.body.conversation_id,
@@ -87,13 +87,13 @@ export function tutorialMessageRoutes(core: Core): Route[] {
           maxSteps: req.body.max_steps,
         };
         if (req.body.stream) {
-          const handle = await core.messages.start(req.ctx, { ...input, streamTokens: true });
+          const handle = await services.messages.start(req.ctx, { ...input, streamTokens: true });
           setStreamHeaders(reply, 'application/x-ndjson; charset=utf-8');
           reply.header('x-run-id', handle.run.id);
           logStreamFailure(req.log, handle);
-          return reply.send(ndjsonBody(handle, core.config.keepaliveMs));
+          return reply.send(ndjsonBody(handle, services.config.keepaliveMs));
         }
-        const result = await core.messages.send(req.ctx, input);
+        const result = await services.messages.send(req.ctx, input);
         if (result.error) throw result.error;
         return sendResponse(result);
       },
@@ -121,8 +121,8 @@ export function tutorialMessageRoutes(core: Core): Route[] {
         response: { 202: RunView },
       },
       handler: async (req) => {
-        const agent = await core.agents.get(req.ctx, req.params.agent);
-        const handle = await core.messages.start(req.ctx, {
+        const agent = await services.agents.get(req.ctx, req.params.agent);
+        const handle = await services.messages.start(req.ctx, {
           agent,
           conversationId: req.body.conversation_id,
           messages: [{ content: req.body.message }],
@@ -148,8 +148,8 @@ export function tutorialMessageRoutes(core: Core): Route[] {
         response: { 200: Type.Record(Type.String(), Type.String()) },
       },
       handler: async (req) => {
-        const agent = await core.agents.get(req.ctx, req.params.agent);
-        return core.messages.cancel(req.ctx, agent, req.body.run_ids);
+        const agent = await services.agents.get(req.ctx, req.params.agent);
+        return services.messages.cancel(req.ctx, agent, req.body.run_ids);
       },
     }),
     defineRoute({
@@ -180,18 +180,18 @@ export function tutorialMessageRoutes(core: Core): Route[] {
         },
       },
       handler: async (req) => {
-        const max = core.config.maxBatchSize;
+        const max = services.config.maxBatchSize;
         if (req.body.messages.length > max || (req.body.batch_size ?? 0) > max) {
           throw new LettaError(
             'BATCH_TOO_LARGE',
             `a batch holds at most ${max} messages (LETTA_MAX_BATCH_SIZE)`,
           );
         }
-        const agent = await core.agents.get(req.ctx, req.params.agent);
+        const agent = await services.agents.get(req.ctx, req.params.agent);
         const results: unknown[] = [];
         for (const message of req.body.messages) {
           try {
-            const r = await core.messages.send(req.ctx, {
+            const r = await services.messages.send(req.ctx, {
               agent,
               conversationId: req.body.conversation_id,
               messages: [{ content: message }],

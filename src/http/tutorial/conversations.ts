@@ -5,14 +5,12 @@
  * typed messages sharing its id), and `after` is the id of the last message already seen.
  */
 import { Type } from 'typebox';
-import type { Core } from '../../core.js';
 import { idPattern } from '../../ids.js';
-import { toLettaMessages } from '../../runtime/letta-messages.js';
-import { markFailedTurns } from '../failed-turns.js';
+import type { Services } from '../../services/services.js';
 import { defineRoute, type Route } from '../route.js';
 import { DEFAULT_LIMIT, Id, Limit, NullableText } from '../schemas.js';
-import { AgentParams } from './tutorial-agents.js';
-import { ConversationView, conversationView, LettaMessageView } from './tutorial-views.js';
+import { AgentParams } from './agents.js';
+import { ConversationView, conversationView, LettaMessageView } from './views.js';
 
 const ConversationParams = Type.Object({
   ...AgentParams.properties,
@@ -42,7 +40,7 @@ const ListMessages = Type.Object(
 );
 const tags = ['conversations'];
 
-export function tutorialConversationRoutes(core: Core): Route[] {
+export function tutorialConversationRoutes(services: Services): Route[] {
   return [
     defineRoute({
       method: 'POST',
@@ -56,8 +54,8 @@ export function tutorialConversationRoutes(core: Core): Route[] {
         response: { 201: ConversationView },
       },
       handler: async ({ ctx, params, body }) => {
-        const agent = await core.agents.get(ctx, params.agent);
-        return conversationView(await core.conversations.create(ctx, agent, body.summary ?? null));
+        const agent = await services.agents.get(ctx, params.agent);
+        return conversationView(await services.conversations.create(ctx, agent, body.summary ?? null));
       },
     }),
     defineRoute({
@@ -71,8 +69,8 @@ export function tutorialConversationRoutes(core: Core): Route[] {
         response: { 200: Type.Array(ConversationView) },
       },
       handler: async ({ ctx, params, query }) => {
-        const agent = await core.agents.get(ctx, params.agent);
-        const list = await core.conversations.list(ctx, {
+        const agent = await services.agents.get(ctx, params.agent);
+        const list = await services.conversations.list(ctx, {
           agentId: agent.id,
           limit: query.limit ?? DEFAULT_LIMIT,
           after: query.after,
@@ -90,8 +88,8 @@ export function tutorialConversationRoutes(core: Core): Route[] {
         response: { 200: ConversationView },
       },
       handler: async ({ ctx, params }) => {
-        const agent = await core.agents.get(ctx, params.agent);
-        return conversationView(await core.conversations.resolve(ctx, agent, params.conversation));
+        const agent = await services.agents.get(ctx, params.agent);
+        return conversationView(await services.conversations.resolve(ctx, agent, params.conversation));
       },
     }),
     defineRoute({
@@ -105,17 +103,13 @@ export function tutorialConversationRoutes(core: Core): Route[] {
         response: { 200: Type.Array(LettaMessageView) },
       },
       handler: async ({ ctx, params, query }) => {
-        const agent = await core.agents.get(ctx, params.agent);
-        const conv = await core.conversations.resolve(ctx, agent, params.conversation);
-        // A conversation has one system message (rewritten in place), so one extra row makes up for it.
-        const limit = query.limit ?? DEFAULT_LIMIT;
-        const rows = await core.store.messages.list(ctx.org, {
-          conversationId: conv.id,
-          limit: query.include_system ? limit : limit + 1,
+        const agent = await services.agents.get(ctx, params.agent);
+        const conv = await services.conversations.resolve(ctx, agent, params.conversation);
+        return services.history.listConversation(ctx, conv.id, {
+          limit: query.limit ?? DEFAULT_LIMIT,
           after: query.after,
+          includeSystem: query.include_system,
         });
-        const kept = query.include_system ? rows : rows.filter((m) => m.role !== 'system');
-        return markFailedTurns(core, ctx.org, kept.slice(0, limit).flatMap(toLettaMessages));
       },
     }),
   ];

@@ -5,8 +5,8 @@
  * `Retry-After`) while the database does not answer. All public.
  */
 import { Type } from 'typebox';
-import type { Core } from '../../core.js';
 import { LettaError } from '../../errors.js';
+import type { Services } from '../../services/services.js';
 import { defineRoute, type Route } from '../route.js';
 import { VERSION } from '../version.js';
 
@@ -23,7 +23,7 @@ function health(url: string): Route {
   });
 }
 
-function ready(core: Core, url: string): Route {
+function ready(services: Services, url: string): Route {
   return defineRoute({
     method: 'GET',
     url,
@@ -36,7 +36,7 @@ function ready(core: Core, url: string): Route {
       response: { 200: Ready },
     },
     handler: async () => {
-      const state = await core.readiness.check();
+      const state = await services.readiness.check();
       if (!state.ready && state.reason === 'draining') {
         throw new LettaError('SERVICE_UNAVAILABLE', state.detail, { extra: { reason: state.reason } });
       }
@@ -52,6 +52,11 @@ function ready(core: Core, url: string): Route {
 }
 
 /** `/v1/health/` also answers `/v1/health` (trailing slashes are ignored). */
-export function healthRoutes(core: Core): Route[] {
-  return [health('/health'), health('/v1/health/'), ready(core, '/ready'), ready(core, '/v1/health/ready')];
+export function healthRoutes(services: Services): Route[] {
+  return [
+    health('/health'),
+    health('/v1/health/'),
+    ready(services, '/ready'),
+    ready(services, '/v1/health/ready'),
+  ];
 }

@@ -14,11 +14,11 @@ import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { Core } from '../../core.js';
 import { LettaError } from '../../errors.js';
+import type { Services } from '../../services/services.js';
 import { defineRoute, type Route } from '../route.js';
 
-/** `web/` at the package root: three levels up from both `src/http/routes` and `dist/http/routes`. */
+/** `web/` at the package root: three levels up from both `src/http/ops` and `dist/http/ops`. */
 export const WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'web');
 
 export const CONSOLE_CSP = [
@@ -84,7 +84,7 @@ function sendAsset(request: FastifyRequest, reply: FastifyReply, asset: Asset): 
 
 const tags = ['console'];
 
-export function consoleRoutes(_core: Core): Route[] {
+export function consoleRoutes(_services: Services): Route[] {
   const { page, assets } = loadConsoleAssets();
   return [
     defineRoute({

@@ -3,7 +3,6 @@
  * id. `persona` and `human` are memory blocks; both always exist ('' when not given).
  */
 import { Type } from 'typebox';
-import type { Core } from '../../core.js';
 import { LettaError } from '../../errors.js';
 import { isId } from '../../ids.js';
 import { AGENT_TYPES } from '../../runtime/prompts.js';
@@ -14,11 +13,12 @@ import {
   type NewBlockInput,
 } from '../../services/block-service.js';
 import type { RequestContext } from '../../services/context.js';
+import type { Services } from '../../services/services.js';
 import type { AgentRecord, JsonObject } from '../../store/records.js';
 import { mapWithinBudget } from '../response-budget.js';
 import { defineRoute, type Route } from '../route.js';
 import { DEFAULT_LIMIT, Limit, Metadata, NullableText, Tags } from '../schemas.js';
-import { AgentView, agentView } from './tutorial-views.js';
+import { AgentView, agentView } from './views.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 100, pattern: AGENT_NAME_PATTERN });
 export const AgentParams = Type.Object({
@@ -86,9 +86,9 @@ const ListAgents = Type.Object(
 export const Deleted = Type.Object({ deleted: Type.Boolean(), id: Type.String(), name: Type.String() });
 const tags = ['agents'];
 
-export function tutorialAgentRoutes(core: Core): Route[] {
+export function tutorialAgentRoutes(services: Services): Route[] {
   const details = async (ctx: RequestContext, agent: AgentRecord) =>
-    agentView(await core.agents.details(ctx, agent));
+    agentView(await services.agents.details(ctx, agent));
   return [
     defineRoute({
       method: 'POST',
@@ -96,7 +96,7 @@ export function tutorialAgentRoutes(core: Core): Route[] {
       schema: { summary: 'Create an agent', tags, body: CreateAgent, response: { 201: AgentView } },
       handler: async ({ ctx, body }) => {
         const { persona, human, memory_blocks, metadata, ...rest } = body;
-        const created = await core.agents.create(ctx, {
+        const created = await services.agents.create(ctx, {
           ...rest,
           metadata: metadata as JsonObject | undefined,
           memory_blocks: tutorialBlocks(memory_blocks as NewBlockInput[] | undefined, { persona, human }),
@@ -116,12 +116,12 @@ export function tutorialAgentRoutes(core: Core): Route[] {
       handler: async ({ ctx, query }) => {
         let after = query.after;
         if (after !== undefined && !isId('agent', after)) {
-          const agent = await core.agents.get(ctx, after).catch(() => undefined);
+          const agent = await services.agents.get(ctx, after).catch(() => undefined);
           if (!agent) return [];
           after = agent.id;
         }
-        const agents = await core.agents.list(ctx, { limit: query.limit ?? DEFAULT_LIMIT, after });
-        return mapWithinBudget(agents, (a) => details(ctx, a), core.config.limits.responseBytes);
+        const agents = await services.agents.list(ctx, { limit: query.limit ?? DEFAULT_LIMIT, after });
+        return mapWithinBudget(agents, (a) => details(ctx, a), services.config.limits.responseBytes);
       },
     }),
     defineRoute({
@@ -133,7 +133,7 @@ export function tutorialAgentRoutes(core: Core): Route[] {
         params: AgentParams,
         response: { 200: AgentView },
       },
-      handler: async ({ ctx, params }) => details(ctx, await core.agents.get(ctx, params.agent)),
+      handler: async ({ ctx, params }) => details(ctx, await services.agents.get(ctx, params.agent)),
     }),
     defineRoute({
       method: 'PATCH',
@@ -148,15 +148,15 @@ export function tutorialAgentRoutes(core: Core): Route[] {
       handler: async ({ ctx, params, body }) => {
         const { persona, human, metadata, tools, ...patch } = body;
         if (tools !== undefined) {
-          const target = await core.agents.get(ctx, params.agent);
-          await core.tools.replaceForAgent(ctx, target.id, tools);
+          const target = await services.agents.get(ctx, params.agent);
+          await services.tools.replaceForAgent(ctx, target.id, tools);
         }
-        const agent = await core.agents.update(ctx, params.agent, {
+        const agent = await services.agents.update(ctx, params.agent, {
           ...patch,
           metadata: metadata as JsonObject | undefined,
         });
-        if (persona !== undefined) await setBlockValue(core, ctx, agent, 'persona', persona);
-        if (human !== undefined) await setBlockValue(core, ctx, agent, 'human', human);
+        if (persona !== undefined) await setBlockValue(services, ctx, agent, 'persona', persona);
+        if (human !== undefined) await setBlockValue(services, ctx, agent, 'human', human);
         return details(ctx, agent);
       },
     }),
@@ -165,7 +165,7 @@ export function tutorialAgentRoutes(core: Core): Route[] {
       url: '/agents/:agent',
       schema: { summary: 'Delete an agent', tags, params: AgentParams, response: { 200: Deleted } },
       handler: async ({ ctx, params }) => {
-        const agent = await core.agents.delete(ctx, params.agent);
+        const agent = await services.agents.delete(ctx, params.agent);
         return { deleted: true, id: agent.id, name: agent.name };
       },
     }),
@@ -192,17 +192,17 @@ export function tutorialBlocks(
 
 /** Sets the value of the agent's block with `label`, creating and attaching it if missing. */
 async function setBlockValue(
-  core: Core,
+  services: Services,
   ctx: RequestContext,
   agent: AgentRecord,
   label: string,
   value: string,
 ) {
-  const existing = (await core.blocks.listForAgent(ctx, agent.id)).find((b) => b.label === label);
+  const existing = (await services.blocks.listForAgent(ctx, agent.id)).find((b) => b.label === label);
   if (existing) {
-    await core.blocks.update(ctx, existing.id, { value });
+    await services.blocks.update(ctx, existing.id, { value });
     return;
   }
-  const block = await core.blocks.create(ctx, { label, value });
-  await core.blocks.attach(ctx, agent.id, block.id);
+  const block = await services.blocks.create(ctx, { label, value });
+  await services.blocks.attach(ctx, agent.id, block.id);
 }

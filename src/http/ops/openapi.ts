@@ -6,19 +6,19 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import type { Core } from '../core.js';
-import { authEnabled } from './auth.js';
-import { patternExample } from './pattern-messages.js';
-import { VERSION } from './version.js';
+import type { Services } from '../../services/services.js';
+import { authEnabled } from '../auth.js';
+import { patternExample } from '../pattern-messages.js';
+import { VERSION } from '../version.js';
 
 /** Registers the generator (before any documented route) and the docs routes. */
-export async function registerOpenApi(app: FastifyInstance, core: Core): Promise<void> {
+export async function registerOpenApi(app: FastifyInstance, services: Services): Promise<void> {
   const optionalBodies = new Set<string>();
   app.addHook('onRoute', (route) => {
     if (!route.config?.optionalBody) return;
     for (const m of [route.method].flat()) optionalBodies.add(`${m.toLowerCase()} ${openapiPath(route.url)}`);
   });
-  const secured = authEnabled(core.config);
+  const secured = authEnabled(services.config);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -3,11 +3,11 @@
  * `/agents/{agent}/archival/search?query=` (hybrid search), where `{agent}` is a name or an id.
  */
 import { Type } from 'typebox';
-import type { Core } from '../../core.js';
-import type { PassageRecord } from '../../store/passage-repository.js';
+import type { PassageRecord } from '../../services/archival-service.js';
+import type { Services } from '../../services/services.js';
 import { defineRoute, type Route } from '../route.js';
 import { DEFAULT_LIMIT, Limit, Tags } from '../schemas.js';
-import { AgentParams } from './tutorial-agents.js';
+import { AgentParams } from './agents.js';
 
 const tags = ['archival'];
 
@@ -31,7 +31,7 @@ const view = (p: PassageRecord) => ({
   embedding_model: p.embedding_model,
 });
 
-export function tutorialArchivalRoutes(core: Core): Route[] {
+export function tutorialArchivalRoutes(services: Services): Route[] {
   return [
     defineRoute({
       method: 'GET',
@@ -50,8 +50,8 @@ export function tutorialArchivalRoutes(core: Core): Route[] {
         response: { 200: Type.Array(PassageView) },
       },
       handler: async ({ ctx, params, query }) => {
-        const agent = await core.agents.get(ctx, params.agent);
-        const list = await core.archival.list(ctx, agent, {
+        const agent = await services.agents.get(ctx, params.agent);
+        const list = await services.archival.list(ctx, agent, {
           limit: query.limit ?? DEFAULT_LIMIT,
           after: query.after,
         });
@@ -72,8 +72,8 @@ export function tutorialArchivalRoutes(core: Core): Route[] {
         response: { 201: PassageView },
       },
       handler: async ({ ctx, params, body }) => {
-        const agent = await core.agents.get(ctx, params.agent);
-        const [p] = await core.archival.insert(ctx, agent, { text: body.text, tags: body.tags });
+        const agent = await services.agents.get(ctx, params.agent);
+        const [p] = await services.archival.insert(ctx, agent, { text: body.text, tags: body.tags });
         return p && view(p);
       },
     }),
@@ -94,8 +94,8 @@ export function tutorialArchivalRoutes(core: Core): Route[] {
         response: { 200: SearchResponse },
       },
       handler: async ({ ctx, params, query }) => {
-        const agent = await core.agents.get(ctx, params.agent);
-        const r = await core.archival.search(ctx, agent, query.query, { top_k: query.top_k });
+        const agent = await services.agents.get(ctx, params.agent);
+        const r = await services.archival.search(ctx, agent, query.query, { top_k: query.top_k });
         return {
           search_mode: r.search_mode,
           ...(r.note ? { note: r.note } : {}),
