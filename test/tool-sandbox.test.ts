@@ -43,8 +43,10 @@ describe('Python sandbox: escapes', () => {
     [
       'urllib network',
       'import urllib.request\nurllib.request.urlopen("http://127.0.0.1:1/")',
-      /ImportError: module '(_?socket|ssl|select)'/,
+      /URLError: <urlopen error network access is disabled in the tool sandbox/,
     ],
+    ['socket', 'import socket', /ImportError: module 'socket'/],
+    ['http.client', 'import http.client', /ImportError: module '(_?socket|ssl|select)'/],
     ['ctypes', 'import ctypes', /ImportError: module 'ctypes'/],
     ['subprocess', 'import subprocess\nsubprocess.run(["ls"])', /ImportError: module 'subprocess'/],
     ['os.system', 'import os\nos.system("id")', /AttributeError: module 'os' has no attribute 'system'/],
@@ -226,7 +228,7 @@ describe('Python tool schema', () => {
 });
 
 describe('JavaScript sandbox (QuickJS)', () => {
-  it('runs a script, captures console output, and sees no host objects', async () => {
+  it('runs a script, captures console output, and sees no host objects (process.env is empty, fetch refuses)', async () => {
     const r = await sandbox.runJs({
       source:
         'console.log("hi", {a: 1}); [typeof process, typeof require, typeof fetch, typeof globalThis.process, typeof import.meta].join(",")',
@@ -234,11 +236,11 @@ describe('JavaScript sandbox (QuickJS)', () => {
     expect(r.status).toBe('error'); // import.meta outside a module is a SyntaxError
     const ok = await sandbox.runJs({
       source:
-        'console.log("hi", {a: 1}); [typeof process, typeof require, typeof fetch, typeof Deno].join(",")',
+        'console.log("hi", {a: 1}); [JSON.stringify(process), typeof require, typeof Deno, typeof __letta_fetch].join(",")',
     });
     expect(ok).toEqual({
       status: 'success',
-      result: 'undefined,undefined,undefined,undefined',
+      result: '{"env":{}},undefined,undefined,undefined',
       stdout: 'hi {"a":1}\n',
       stderr: '',
     });

@@ -38,6 +38,11 @@ const ModelConfig = Type.Optional(
   ]),
 );
 
+/** An agent's tool variables (`secrets`; `tool_exec_environment_variables` is the old name). */
+const ToolVariables = Type.Optional(
+  Type.Union([Type.Record(Str(200), Str(100_000), { maxProperties: 200 }), Type.Null()]),
+);
+
 /** Agent fields a PATCH can change (shared with create). */
 const AgentFields = {
   name: Type.Optional(Str(100)),
@@ -65,6 +70,8 @@ const AgentFields = {
   tool_rules: Type.Optional(
     Type.Union([Type.Array(Type.Record(Type.String(), Type.Unknown()), { maxItems: 100 }), Type.Null()]),
   ),
+  secrets: ToolVariables,
+  tool_exec_environment_variables: ToolVariables,
 };
 
 const CreateAgent = Type.Object({
@@ -171,10 +178,13 @@ export function v1AgentRoutes(core: Core): Route[] {
           model_settings: (b.model_settings ?? undefined) as JsonObject | undefined,
           tool_rules: (b.tool_rules ?? undefined) as Json[] | undefined,
         };
+        const variables = b.secrets ?? b.tool_exec_environment_variables;
+        if (variables) core.customTools.checkAgentVariables(variables);
         // Letta V1 names are not unique (the tutorial API's are).
         const { agent } = await core.agents.create(req.ctx, input, { uniqueName: false });
+        if (variables) await core.customTools.setAgentVariables(req.ctx, agent.id, variables);
         // A create answers with everything, as Letta does for every caller.
-        return loadAgentState(core, req, agent, ['agent.blocks', 'agent.tools']);
+        return loadAgentState(core, req, agent, ['agent.blocks', 'agent.tools', 'agent.secrets']);
       },
     }),
     defineRoute({
@@ -269,6 +279,8 @@ export function v1AgentRoutes(core: Core): Route[] {
         if (b.model_settings) patch.model_settings = b.model_settings as JsonObject;
         if (b.tool_rules) patch.tool_rules = b.tool_rules as Json[];
         const agent = await core.agents.update(req.ctx, req.params.agent_id, patch, { uniqueName: false });
+        const variables = b.secrets ?? b.tool_exec_environment_variables;
+        if (variables) await core.customTools.setAgentVariables(req.ctx, agent.id, variables);
         return loadAgentState(core, req, agent);
       },
     }),
