@@ -37,7 +37,9 @@ describe('network from the tool sandbox', () => {
         res.setHeader('content-type', 'application/json');
         res.setHeader('x-served-by', 'test');
         res.statusCode = req.url === '/missing' ? 404 : 200;
-        res.end(JSON.stringify({ method: req.method, path: req.url, body, token: req.headers['x-token'] ?? null }));
+        res.end(
+          JSON.stringify({ method: req.method, path: req.url, body, token: req.headers['x-token'] ?? null }),
+        );
       });
     });
     await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
@@ -88,7 +90,10 @@ def call(url: str, post: bool = False) -> str:
         return json.dumps({'refused': str(e.reason)})
 `;
     const call = async (url: string, post = false) =>
-      JSON.parse((await runTool({ source_code: source, args: { url, post } })).tool_return) as Record<string, unknown>;
+      JSON.parse((await runTool({ source_code: source, args: { url, post } })).tool_return) as Record<
+        string,
+        unknown
+      >;
     expect(await call(`http://127.0.0.1:${port}/hello`, true)).toEqual({
       status: 200,
       served: 'test',
@@ -117,14 +122,22 @@ export async function get_url(url: string): Promise<unknown> {
   }
 }`,
     });
-    const agent = await client.agents.create({ name: 'net', model: 'openai/gpt-4o-mini', tool_ids: [tool.id] });
+    const agent = await client.agents.create({
+      name: 'net',
+      model: 'openai/gpt-4o-mini',
+      tool_ids: [tool.id],
+    });
     llm.script([
       { toolCalls: [{ name: 'get_url', arguments: { url: `http://127.0.0.1:${port}/js` } }] },
       { toolCalls: [{ name: 'get_url', arguments: { url: 'http://169.254.169.254/latest/meta-data/' } }] },
       { toolCalls: [{ name: 'send_message', arguments: { message: 'done' } }] },
     ]);
-    const res = await client.agents.messages.create(agent.id, { messages: [{ role: 'user', content: 'go' }] });
-    const [ok, metadata] = res.messages.filter((m) => m.message_type === 'tool_return_message') as unknown as Array<{
+    const res = await client.agents.messages.create(agent.id, {
+      messages: [{ role: 'user', content: 'go' }],
+    });
+    const [ok, metadata] = res.messages.filter(
+      (m) => m.message_type === 'tool_return_message',
+    ) as unknown as Array<{
       status: string;
       tool_return: string;
     }>;
@@ -157,7 +170,11 @@ export async function get_url(url: string): Promise<unknown> {
     );
     await closed.close();
     const open = new ToolFetcher(
-      { allowedHosts: ['*.example.test'], policy: new OutboundPolicy(parseOutboundAllow('127.0.0.1')), maxBytes: 1000 },
+      {
+        allowedHosts: ['*.example.test'],
+        policy: new OutboundPolicy(parseOutboundAllow('127.0.0.1')),
+        maxBytes: 1000,
+      },
       resolver,
     );
     const answer = JSON.parse(await open.fetch(request, Date.now() + 5000));

@@ -47,7 +47,10 @@ describe('tool sandbox state and organizations', () => {
     };
     expect(await run(alice, { source_code: LEAK })).toBe('left');
     // The same organization's next call runs on the same worker: the state is there.
-    expect(JSON.parse(await run(alice, { source_code: LOOK }))).toEqual({ global: 'secret-of-a', file: true });
+    expect(JSON.parse(await run(alice, { source_code: LOOK }))).toEqual({
+      global: 'secret-of-a',
+      file: true,
+    });
     // Another organization's call: one worker in the pool, so it is replaced by a fresh one.
     expect(JSON.parse(await run(bob, { source_code: LOOK }))).toEqual({ global: null, file: false });
     expect(server.core.customTools.sandbox.pythonOwners()).toEqual([bobKey.organization_id]);
@@ -56,10 +59,11 @@ describe('tool sandbox state and organizations', () => {
     expect(server.core.customTools.sandbox.pythonOwners()).toEqual([aliceKey.organization_id]);
 
     // QuickJS: a fresh runtime per call, even within one organization.
-    const setGlobal = 'export function set_global(): string { (globalThis as any).LEAKED = "a"; return "set"; }';
+    const setGlobal =
+      'export function set_global(): string { (globalThis as any).LEAKED = "a"; return "set"; }';
     const readGlobal = 'export function read_global(): string { return String((globalThis as any).LEAKED); }';
     expect(await run(alice, { source_type: 'typescript', source_code: setGlobal })).toBe('set');
     expect(await run(alice, { source_type: 'typescript', source_code: readGlobal })).toBe('undefined');
     expect(await run(bob, { source_type: 'typescript', source_code: readGlobal })).toBe('undefined');
-  });
+  }, 180_000);
 });

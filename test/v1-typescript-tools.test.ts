@@ -118,7 +118,12 @@ describe.each(DIALECTS)('TypeScript tools and agent secrets over V1 (%s)', (dial
     ]);
     expect(ret?.name).toBe('forecast');
     expect(ret?.status).toBe('success');
-    expect(JSON.parse(ret?.tool_return ?? '')).toEqual({ city: 'Paris', days: 2, tags: [], unit: 'fahrenheit' });
+    expect(JSON.parse(ret?.tool_return ?? '')).toEqual({
+      city: 'Paris',
+      days: 2,
+      tags: [],
+      unit: 'fahrenheit',
+    });
     const offered = llm.chatRequests.at(-2)?.body.tools as Array<{ function: { name: string } }>;
     expect(offered.map((t) => t.function.name)).toContain('forecast');
 
@@ -141,7 +146,11 @@ describe.each(DIALECTS)('TypeScript tools and agent secrets over V1 (%s)', (dial
       },
       required: ['word'],
     });
-    const agent = await client.agents.create({ name: `js-${dialect}`, model: 'openai/gpt-4o-mini', tool_ids: [js.id] });
+    const agent = await client.agents.create({
+      name: `js-${dialect}`,
+      model: 'openai/gpt-4o-mini',
+      tool_ids: [js.id],
+    });
     const [ok, boom, loop] = await turn(agent.id, [
       { name: 'repeat', arguments: { word: 'ab', times: 3 } },
       { name: 'repeat', arguments: { word: 'boom' } },
@@ -164,7 +173,8 @@ describe.each(DIALECTS)('TypeScript tools and agent secrets over V1 (%s)', (dial
     expect(String(bad.body.detail)).toMatch(/^Tool source is invalid: line 4, column \d+: Expected "\)"/);
     const imports = await post('/v1/tools/', {
       source_type: 'typescript',
-      source_code: "import fs from 'node:fs';\nexport function read(p: string) { return fs.readFileSync(p, 'utf8'); }",
+      source_code:
+        "import fs from 'node:fs';\nexport function read(p: string) { return fs.readFileSync(p, 'utf8'); }",
     });
     expect(imports.status).toBe(422);
     expect(String(imports.body.detail)).toMatch(/imports are not available/);
@@ -182,7 +192,8 @@ describe.each(DIALECTS)('TypeScript tools and agent secrets over V1 (%s)', (dial
     };
     const given = await client.tools.create({
       source_type: 'typescript',
-      source_code: 'export function pick({ a, b }: { a: number; b: number }, key: "a" | "b") { return key === "a" ? a : b; }',
+      source_code:
+        'export function pick({ a, b }: { a: number; b: number }, key: "a" | "b") { return key === "a" ? a : b; }',
       json_schema: schema,
     });
     expect(given.json_schema).toEqual(schema);
@@ -218,19 +229,35 @@ describe.each(DIALECTS)('TypeScript tools and agent secrets over V1 (%s)', (dial
       { name: 'ts_env', arguments: {} },
       { name: 'py_env', arguments: {} },
     ]);
-    expect(JSON.parse(a?.tool_return ?? '')).toEqual({ token: 'tok-1', openai: null, keys: ['API_TOKEN', 'REGION'] });
-    expect(JSON.parse(b?.tool_return ?? '')).toEqual({ token: 'tok-1', openai: null, keys: ['API_TOKEN', 'REGION'] });
+    expect(JSON.parse(a?.tool_return ?? '')).toEqual({
+      token: 'tok-1',
+      openai: null,
+      keys: ['API_TOKEN', 'REGION'],
+    });
+    expect(JSON.parse(b?.tool_return ?? '')).toEqual({
+      token: 'tok-1',
+      openai: null,
+      keys: ['API_TOKEN', 'REGION'],
+    });
 
     await client.agents.update(agent.id, { secrets: { API_TOKEN: 'tok-2' } });
     const again = await client.agents.retrieve(agent.id, { include: ['agent.secrets'] });
     expect(again.secrets?.map((s) => [s.key, s.value])).toEqual([['API_TOKEN', 'tok-2']]);
     const run = await client.agents.tools.run('py_env', { agent_id: agent.id });
-    expect(JSON.parse(String(run.func_return))).toEqual({ token: 'tok-2', openai: null, keys: ['API_TOKEN'] });
+    expect(JSON.parse(String(run.func_return))).toEqual({
+      token: 'tok-2',
+      openai: null,
+      keys: ['API_TOKEN'],
+    });
 
-    const badName = await post('/v1/agents/', { name: 'x', model: 'openai/gpt-4o-mini', secrets: { 'A=B': '1' } });
+    const badName = await post('/v1/agents/', {
+      name: 'x',
+      model: 'openai/gpt-4o-mini',
+      secrets: { 'A=B': '1' },
+    });
     expect(badName.status).toBe(400);
     expect((await client.agents.list({ name: 'x' })).items).toHaveLength(0);
-  });
+  }, 90_000); // the first Python call loads Pyodide
 
   it('has no network when the operator allows no hosts', async () => {
     const { body: py } = await post('/v1/tools/run', {

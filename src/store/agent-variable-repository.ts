@@ -3,7 +3,7 @@
  * V1 create or update sets them), read by the sandbox for each tool call of that agent.
  */
 import type { Kysely } from 'kysely';
-import type { Database, AgentToolVariableTable } from './schema.js';
+import type { AgentToolVariableTable, Database } from './schema.js';
 
 export type AgentVariableRecord = AgentToolVariableTable;
 

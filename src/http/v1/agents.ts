@@ -278,8 +278,9 @@ export function v1AgentRoutes(core: Core): Route[] {
         if (b.metadata) patch.metadata = b.metadata as JsonObject;
         if (b.model_settings) patch.model_settings = b.model_settings as JsonObject;
         if (b.tool_rules) patch.tool_rules = b.tool_rules as Json[];
-        const agent = await core.agents.update(req.ctx, req.params.agent_id, patch, { uniqueName: false });
         const variables = b.secrets ?? b.tool_exec_environment_variables;
+        if (variables) core.customTools.checkAgentVariables(variables);
+        const agent = await core.agents.update(req.ctx, req.params.agent_id, patch, { uniqueName: false });
         if (variables) await core.customTools.setAgentVariables(req.ctx, agent.id, variables);
         return loadAgentState(core, req, agent);
       },

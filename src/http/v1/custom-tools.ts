@@ -134,7 +134,8 @@ export function v1CustomToolRoutes(core: Core): Route[] {
           date: new Date().toISOString(),
           name: r.name,
           message_type: 'tool_return_message',
-          tool_return: r.result ?? (b.source_type === 'typescript' || b.source_type === 'javascript' ? 'null' : 'None'),
+          tool_return:
+            r.result ?? (b.source_type === 'typescript' || b.source_type === 'javascript' ? 'null' : 'None'),
           status: r.status,
           tool_call_id: 'null',
           stdout: lines(r.stdout),

@@ -35,8 +35,19 @@ export async function runCustomTool(
   if (isJsSourceType(tool.source_type)) {
     const compiled = await compileTool(source, tool.source_type, tool.json_schema);
     if ('error' in compiled)
-      return { status: 'error', result: `Error: the tool source is invalid: ${compiled.error}`, stdout: '', stderr: '' };
-    return sandbox.runJsTool({ code: compiled.code, entry: compiled.entry, params: compiled.params, args, env });
+      return {
+        status: 'error',
+        result: `Error: the tool source is invalid: ${compiled.error}`,
+        stdout: '',
+        stderr: '',
+      };
+    return sandbox.runJsTool({
+      code: compiled.code,
+      entry: compiled.entry,
+      params: compiled.params,
+      args,
+      env,
+    });
   }
   return sandbox.runPython({ source, entry: tool.name, args, env, owner });
 }

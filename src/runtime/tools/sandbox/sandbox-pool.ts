@@ -176,25 +176,28 @@ export class SandboxPool {
     worker.stderr.resume();
     const slot: Slot = { worker, busy: false, alive: true, ready: Promise.resolve(), shared };
     slot.ready = new Promise<void>((resolve, reject) => {
-      worker.on('message', (m: { id?: number; ready?: boolean; fatal?: string; reply?: unknown; bridge?: string }) => {
-        if (m.bridge !== undefined) return void this.answerBridge(slot, m.bridge);
-        if (m.ready) return resolve();
-        if (m.id === undefined) return reject(new Error(m.fatal ?? 'worker failed'));
-        const p = slot.pending;
-        if (!p || p.id !== m.id) return;
-        clearTimeout(p.timer);
-        slot.pending = undefined;
-        if (m.fatal !== undefined) {
-          this.release(this.replace(slot));
-          p.resolve({
-            ok: false,
-            error: `the ${this.options.label} runtime failed (${m.fatal}); it was restarted`,
-          });
-        } else {
-          this.release(slot);
-          p.resolve({ ok: true, reply: m.reply });
-        }
-      });
+      worker.on(
+        'message',
+        (m: { id?: number; ready?: boolean; fatal?: string; reply?: unknown; bridge?: string }) => {
+          if (m.bridge !== undefined) return void this.answerBridge(slot, m.bridge);
+          if (m.ready) return resolve();
+          if (m.id === undefined) return reject(new Error(m.fatal ?? 'worker failed'));
+          const p = slot.pending;
+          if (!p || p.id !== m.id) return;
+          clearTimeout(p.timer);
+          slot.pending = undefined;
+          if (m.fatal !== undefined) {
+            this.release(this.replace(slot));
+            p.resolve({
+              ok: false,
+              error: `the ${this.options.label} runtime failed (${m.fatal}); it was restarted`,
+            });
+          } else {
+            this.release(slot);
+            p.resolve({ ok: true, reply: m.reply });
+          }
+        },
+      );
       const died = (err: Error) => {
         reject(err);
         const p = slot.pending;
@@ -232,7 +235,9 @@ export class SandboxPool {
     const body =
       bytes.length <= room
         ? bytes
-        : Buffer.from(JSON.stringify({ error: `the answer is larger than the sandbox buffer (${room} bytes)` }));
+        : Buffer.from(
+            JSON.stringify({ error: `the answer is larger than the sandbox buffer (${room} bytes)` }),
+          );
     const flag = new Int32Array(shared, 0, 2);
     new Uint8Array(shared, 8).set(body);
     Atomics.store(flag, 1, body.length);

@@ -96,9 +96,10 @@ export function sandboxConfigFromEnv(env: NodeJS.ProcessEnv, outboundAllow?: Out
 
 /** Calls a guest function with the arguments by name, in parameter order; serialises the result. */
 function jsCall(job: JsToolRun): string {
-  const args = job.params.map((p) => (job.args ?? {})[p]);
+  // A missing argument is `undefined` (not JSON's null), so the parameter's default applies.
+  const args = `[${job.params.map((p) => (job.args?.[p] === undefined ? 'undefined' : JSON.stringify(job.args[p]))).join(', ')}]`;
   return `${job.code}
-;(async (__letta_a) => (${job.entry})(...__letta_a))(${JSON.stringify(args)}).then((v) => {
+;(async (__letta_a) => (${job.entry})(...__letta_a))(${args}).then((v) => {
   if (v === undefined || v === null || typeof v === 'string') return v;
   const s = JSON.stringify(v);
   if (s === undefined) throw new TypeError('the tool returned a value of type ' + typeof v + ', which cannot be serialised (return a string, number, boolean, array or object)');
@@ -203,7 +204,13 @@ export class ToolSandbox {
     env: Record<string, string> | undefined,
   ): Promise<SandboxResult> {
     const r = await this.jsPool().run(
-      { mode, source, env: env ?? {}, timeoutMs: this.config.timeoutMs, outputLimit: this.config.outputLimit },
+      {
+        mode,
+        source,
+        env: env ?? {},
+        timeoutMs: this.config.timeoutMs,
+        outputLimit: this.config.outputLimit,
+      },
       this.config.timeoutMs + 1000,
     );
     if (!r.ok) return { status: 'error', result: `Error: ${r.error}`, stdout: '', stderr: '' };

@@ -24,7 +24,8 @@ export interface SignatureSchema {
   parameters: JsonSchema;
 }
 
-const FUNCTION_DECL = /\b(export\s+(?:default\s+)?)?(?:async\s+)?function\s*\*?\s*([A-Za-z_$][\w$]*)?\s*(?:<[^(]*>)?\s*\(/g;
+const FUNCTION_DECL =
+  /\b(export\s+(?:default\s+)?)?(?:async\s+)?function\s*\*?\s*([A-Za-z_$][\w$]*)?\s*(?:<[^(]*>)?\s*\(/g;
 const CONST_FN =
   /\b(export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]*)?=\s*(?:async\s+)?(?:function\b\s*\*?\s*[\w$]*\s*)?(?:<[^(]*>)?\s*\(/g;
 
@@ -79,7 +80,8 @@ export function signatureSchema(source: string): SignatureSchema | { error: stri
       prop.default = dflt;
     }
     if (docParam?.description) prop.description = docParam.description;
-    if (!p[2] && defaultText === undefined && !docParam?.optional && !optionalType(typeText)) required.push(name);
+    if (!p[2] && defaultText === undefined && !docParam?.optional && !optionalType(typeText))
+      required.push(name);
     props[name] = orderKeys(prop);
     params.push(name);
   }
@@ -106,7 +108,8 @@ export function typeSchema(text: string): JsonSchema {
     if (strings.length === kept.length && kept.length > 0)
       return { type: 'string', enum: strings.map((s) => s.slice(1, -1)) };
     const numbers = kept.filter((s) => /^-?\d+(\.\d+)?$/.test(s));
-    if (numbers.length === kept.length && kept.length > 0) return { type: 'number', enum: numbers.map(Number) };
+    if (numbers.length === kept.length && kept.length > 0)
+      return { type: 'number', enum: numbers.map(Number) };
     if (kept.every((s) => s === 'true' || s === 'false')) return { type: 'boolean' };
     if (kept.length === 1) return typeSchema(kept[0] ?? '');
     return { anyOf: kept.map(typeSchema) };
@@ -120,7 +123,9 @@ export function typeSchema(text: string): JsonSchema {
       return { type: 'array', items: typeSchema(args[0] ?? '') };
     if (base === 'Record' || base === 'Map') {
       const value = typeSchema(args[1] ?? '');
-      return Object.keys(value).length > 0 ? { type: 'object', additionalProperties: value } : { type: 'object' };
+      return Object.keys(value).length > 0
+        ? { type: 'object', additionalProperties: value }
+        : { type: 'object' };
     }
     if (base === 'Partial' || base === 'Readonly' || base === 'Required') return typeSchema(args[0] ?? '');
     return {};

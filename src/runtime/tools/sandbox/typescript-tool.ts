@@ -52,8 +52,9 @@ export async function compileTool(
     });
     code = out.code;
   } catch (err) {
-    const first = (err as { errors?: Array<{ text: string; location?: { line: number; column: number } | null }> })
-      .errors?.[0];
+    const first = (
+      err as { errors?: Array<{ text: string; location?: { line: number; column: number } | null }> }
+    ).errors?.[0];
     if (first)
       return {
         error: first.location
@@ -63,7 +64,9 @@ export async function compileTool(
     return { error: (err as Error).message };
   }
   if (/(^|\n)\s*import\s+(?!type\b)[\w*{'"]/.test(source) || /\brequire\s*\(/.test(code))
-    return { error: 'imports are not available in the tool sandbox (it has no modules and installs no packages)' };
+    return {
+      error: 'imports are not available in the tool sandbox (it has no modules and installs no packages)',
+    };
   const schema = signatureSchema(source);
   if ('error' in schema) {
     const props = (given?.parameters as { properties?: unknown } | undefined)?.properties;
@@ -77,7 +80,10 @@ export async function compileTool(
         name: given.name,
         description: String(given.description ?? ''),
         params,
-        parameters: (given.parameters as Record<string, unknown> | undefined) ?? { type: 'object', properties: {} },
+        parameters: (given.parameters as Record<string, unknown> | undefined) ?? {
+          type: 'object',
+          properties: {},
+        },
       },
     };
   }
