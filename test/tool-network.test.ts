@@ -106,7 +106,7 @@ def call(url: str, post: bool = False) -> str:
     expect((await call(`http://127.0.0.1:${port}/big`)).refused).toMatch(/larger than 100000 bytes/);
     expect((await call(`file:///etc/passwd`)).refused).toMatch(/only http and https/);
     expect(seen.filter((s) => s.includes('/hello'))).toEqual(['POST /hello']);
-  });
+  }, 90_000); // the first Python call loads Pyodide
 
   it('a JavaScript tool fetches from an allowed host in a turn; a refused host rejects its fetch', async () => {
     const tool = await client.tools.create({
