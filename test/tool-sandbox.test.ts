@@ -228,7 +228,7 @@ describe('Python tool schema', () => {
 });
 
 describe('JavaScript sandbox (QuickJS)', () => {
-  it('runs a script, captures console output, and sees no host objects (process.env is empty, fetch refuses)', async () => {
+  it('runs a script, captures console output, and sees no host objects (its process has only an empty env)', async () => {
     const r = await sandbox.runJs({
       source:
         'console.log("hi", {a: 1}); [typeof process, typeof require, typeof fetch, typeof globalThis.process, typeof import.meta].join(",")',
@@ -251,8 +251,9 @@ describe('JavaScript sandbox (QuickJS)', () => {
       source: 'let out; import("node:fs").then((m) => { out = m }); typeof out',
     });
     expect(imp.result).toBe('undefined');
-    const fn = await sandbox.runJs({ source: 'Function("return typeof process")()' });
-    expect(fn.result).toBe('undefined');
+    // The guest's own `process` (only `env`, empty here), never the host's.
+    const fn = await sandbox.runJs({ source: 'Function("return JSON.stringify(process)")()' });
+    expect(fn.result).toBe('{"env":{}}');
     const thrown = await sandbox.runJs({ source: 'throw new TypeError("nope")' });
     expect(thrown).toMatchObject({ status: 'error', result: 'TypeError: nope' });
   });
