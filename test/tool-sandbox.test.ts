@@ -6,6 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { sandboxConfigFromEnv, ToolSandbox } from '../src/runtime/tools/sandbox/tool-sandbox.js';
+import { compileTool } from '../src/runtime/tools/sandbox/typescript-tool.js';
 
 const SECRET = 'sandbox-secret-7f3a';
 process.env.LETTA_TEST_SANDBOX_SECRET = SECRET;
@@ -267,6 +268,37 @@ describe('JavaScript sandbox (QuickJS)', () => {
       });
       expect(mem.status).toBe('error');
       expect((await quick.runJs({ source: '6 * 7' })).result).toBe('42');
+    } finally {
+      await quick.close();
+    }
+  });
+
+  it('a TypeScript tool that loops, never settles or escapes its runtime ends as an error; the next call works', async () => {
+    const quick = new ToolSandbox({ ...sandboxConfigFromEnv({}), workers: 1, timeoutMs: 1500, memoryMb: 64 });
+    const call = async (source: string, args: Record<string, unknown> = {}) => {
+      const t = await compileTool(source, 'typescript');
+      if ('error' in t) throw new Error(t.error);
+      return quick.runJsTool({ code: t.code, entry: t.entry, params: t.params, args });
+    };
+    try {
+      const loop = await call(
+        'export async function spin(): Promise<number> { await null; while (true) {} }',
+      );
+      expect(loop).toMatchObject({ status: 'error', result: 'timed out after 1.5 s' });
+      const never = await call('export function wait(): Promise<string> { return new Promise(() => {}); }');
+      expect(never).toMatchObject({
+        status: 'error',
+        result: 'Error: the tool returned a promise that never settled',
+      });
+      const probe = await call(
+        'export function probe(): string { return [typeof require, typeof globalThis.__letta_fetch, typeof std, typeof os, JSON.stringify(process)].join(","); }',
+      );
+      expect(probe).toMatchObject({
+        status: 'success',
+        result: 'undefined,undefined,undefined,undefined,{"env":{}}',
+      });
+      const ok = await call('export function add(a: number, b = 10): number { return a + b; }', { a: 1 });
+      expect(ok).toMatchObject({ status: 'success', result: '11' });
     } finally {
       await quick.close();
     }
