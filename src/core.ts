@@ -110,7 +110,7 @@ export async function createCore(
     const providers = createProviderRegistry(options.env ?? process.env);
     const blocks = new BlockService(store, config.limits);
     const tools = new ToolService(store);
-    const sandbox = new ToolSandbox(sandboxConfigFromEnv(options.env ?? process.env));
+    const sandbox = new ToolSandbox(sandboxConfigFromEnv(options.env ?? process.env, config.outboundAllow));
     const customTools = new CustomToolService(store, tools, sandbox);
     const conversations = new ConversationService(store);
     const agents = new AgentService(store, blocks, tools, conversations, {

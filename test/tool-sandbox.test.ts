@@ -6,6 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { sandboxConfigFromEnv, ToolSandbox } from '../src/runtime/tools/sandbox/tool-sandbox.js';
+import { compileTool } from '../src/runtime/tools/sandbox/typescript-tool.js';
 
 const SECRET = 'sandbox-secret-7f3a';
 process.env.LETTA_TEST_SANDBOX_SECRET = SECRET;
@@ -43,8 +44,10 @@ describe('Python sandbox: escapes', () => {
     [
       'urllib network',
       'import urllib.request\nurllib.request.urlopen("http://127.0.0.1:1/")',
-      /ImportError: module '(_?socket|ssl|select)'/,
+      /URLError: <urlopen error network access is disabled in the tool sandbox/,
     ],
+    ['socket', 'import socket', /ImportError: module 'socket'/],
+    ['http.client', 'import http.client', /ImportError: module '(_?socket|ssl|select)'/],
     ['ctypes', 'import ctypes', /ImportError: module 'ctypes'/],
     ['subprocess', 'import subprocess\nsubprocess.run(["ls"])', /ImportError: module 'subprocess'/],
     ['os.system', 'import os\nos.system("id")', /AttributeError: module 'os' has no attribute 'system'/],
@@ -226,7 +229,7 @@ describe('Python tool schema', () => {
 });
 
 describe('JavaScript sandbox (QuickJS)', () => {
-  it('runs a script, captures console output, and sees no host objects', async () => {
+  it('runs a script, captures console output, and sees no host objects (its process has only an empty env)', async () => {
     const r = await sandbox.runJs({
       source:
         'console.log("hi", {a: 1}); [typeof process, typeof require, typeof fetch, typeof globalThis.process, typeof import.meta].join(",")',
@@ -234,11 +237,11 @@ describe('JavaScript sandbox (QuickJS)', () => {
     expect(r.status).toBe('error'); // import.meta outside a module is a SyntaxError
     const ok = await sandbox.runJs({
       source:
-        'console.log("hi", {a: 1}); [typeof process, typeof require, typeof fetch, typeof Deno].join(",")',
+        'console.log("hi", {a: 1}); [JSON.stringify(process), typeof require, typeof Deno, typeof __letta_fetch].join(",")',
     });
     expect(ok).toEqual({
       status: 'success',
-      result: 'undefined,undefined,undefined,undefined',
+      result: '{"env":{}},undefined,undefined,undefined',
       stdout: 'hi {"a":1}\n',
       stderr: '',
     });
@@ -249,8 +252,9 @@ describe('JavaScript sandbox (QuickJS)', () => {
       source: 'let out; import("node:fs").then((m) => { out = m }); typeof out',
     });
     expect(imp.result).toBe('undefined');
-    const fn = await sandbox.runJs({ source: 'Function("return typeof process")()' });
-    expect(fn.result).toBe('undefined');
+    // The guest's own `process` (only `env`, empty here), never the host's.
+    const fn = await sandbox.runJs({ source: 'Function("return JSON.stringify(process)")()' });
+    expect(fn.result).toBe('{"env":{}}');
     const thrown = await sandbox.runJs({ source: 'throw new TypeError("nope")' });
     expect(thrown).toMatchObject({ status: 'error', result: 'TypeError: nope' });
   });
@@ -264,6 +268,37 @@ describe('JavaScript sandbox (QuickJS)', () => {
       });
       expect(mem.status).toBe('error');
       expect((await quick.runJs({ source: '6 * 7' })).result).toBe('42');
+    } finally {
+      await quick.close();
+    }
+  });
+
+  it('a TypeScript tool that loops, never settles or escapes its runtime ends as an error; the next call works', async () => {
+    const quick = new ToolSandbox({ ...sandboxConfigFromEnv({}), workers: 1, timeoutMs: 1500, memoryMb: 64 });
+    const call = async (source: string, args: Record<string, unknown> = {}) => {
+      const t = await compileTool(source, 'typescript');
+      if ('error' in t) throw new Error(t.error);
+      return quick.runJsTool({ code: t.code, entry: t.entry, params: t.params, args });
+    };
+    try {
+      const loop = await call(
+        'export async function spin(): Promise<number> { await null; while (true) {} }',
+      );
+      expect(loop).toMatchObject({ status: 'error', result: 'timed out after 1.5 s' });
+      const never = await call('export function wait(): Promise<string> { return new Promise(() => {}); }');
+      expect(never).toMatchObject({
+        status: 'error',
+        result: 'Error: the tool returned a promise that never settled',
+      });
+      const probe = await call(
+        'export function probe(): string { return [typeof require, typeof globalThis.__letta_fetch, typeof std, typeof os, JSON.stringify(process)].join(","); }',
+      );
+      expect(probe).toMatchObject({
+        status: 'success',
+        result: 'undefined,undefined,undefined,undefined,{"env":{}}',
+      });
+      const ok = await call('export function add(a: number, b = 10): number { return a + b; }', { a: 1 });
+      expect(ok).toMatchObject({ status: 'success', result: '11' });
     } finally {
       await quick.close();
     }

@@ -1,13 +1,18 @@
 /**
- * Custom tools: created from source (Python), their JSON schema derived in the sandbox from the
- * function's signature and docstring (or given as `json_schema`), run in the sandbox. Built-in
- * tools (`letta-base`) cannot be overwritten, changed or deleted. Rows belong to the caller's
- * organization like every other.
+ * Custom tools: created from source (Python, TypeScript or JavaScript), their JSON schema derived
+ * from the function's signature and docstring/JSDoc (or given as `json_schema`), run in the
+ * sandbox. Built-in tools (`letta-base`) cannot be overwritten, changed or deleted. Rows belong
+ * to the caller's organization like every other. Also an agent's tool variables (`secrets`),
+ * the environment its tools run with.
  */
+import { randomUUID } from 'node:crypto';
 import { LettaError } from '../errors.js';
 import { newId } from '../ids.js';
 import { BUILTIN_TOOLS } from '../runtime/tools/builtin-tools.js';
+import { runCustomTool } from '../runtime/tools/sandbox/custom-tool-runner.js';
 import type { SandboxResult, ToolSandbox } from '../runtime/tools/sandbox/tool-sandbox.js';
+import { compileTool, isJsSourceType } from '../runtime/tools/sandbox/typescript-tool.js';
+import type { AgentVariableRecord } from '../store/records.js';
 import { type JsonObject, nowIso, type ToolRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { RequestContext } from './context.js';
@@ -93,11 +98,24 @@ export class CustomToolService {
   }
 
   /** Runs source with arguments, without an agent (`POST /v1/tools/run`). */
-  async run(_ctx: RequestContext, input: ToolRunInput): Promise<SandboxResult & { name: string }> {
-    checkSourceType(input.source_type);
+  async run(ctx: RequestContext, input: ToolRunInput): Promise<SandboxResult & { name: string }> {
+    const type = checkSourceType(input.source_type);
     checkRequirements(input.pip_requirements, 'pip');
     checkRequirements(input.npm_requirements, 'npm');
-    const schema = await this.sandbox.pythonSchema(input.source_code);
+    if (isJsSourceType(type)) {
+      const compiled = await compileTool(input.source_code, type);
+      if ('error' in compiled)
+        throw new LettaError('INVALID_TOOL_SOURCE', `Tool source is invalid: ${compiled.error}`);
+      const result = await this.sandbox.runJsTool({
+        code: compiled.code,
+        entry: compiled.entry,
+        params: compiled.params,
+        args: input.args ?? {},
+        env: input.env_vars ?? {},
+      });
+      return { ...result, name: compiled.entry };
+    }
+    const schema = await this.sandbox.pythonSchema(input.source_code, ctx.org);
     if ('error' in schema)
       throw new LettaError('INVALID_TOOL_SOURCE', `Tool source is invalid: ${schema.error}`);
     const entry = input.name && input.name !== schema.name ? input.name : schema.name;
@@ -106,8 +124,52 @@ export class CustomToolService {
       entry,
       args: input.args ?? {},
       env: input.env_vars ?? {},
+      owner: ctx.org,
     });
     return { ...result, name: entry };
+  }
+
+  /** Runs one of an agent's custom tools with the agent's variables (`…/tools/{name}/run`). */
+  async runForAgent(
+    ctx: RequestContext,
+    agentId: string,
+    tool: ToolRecord,
+    args: Record<string, unknown>,
+  ): Promise<SandboxResult> {
+    const env = await this.store.agentVariables.environment(ctx.org, agentId);
+    return runCustomTool(this.sandbox, tool, args, env, ctx.org);
+  }
+
+  /** The agent's tool variables (the caller has checked the agent is the caller's). */
+  agentVariables(ctx: RequestContext, agentId: string): Promise<AgentVariableRecord[]> {
+    return this.store.agentVariables.listForAgent(ctx.org, agentId);
+  }
+
+  /** Refuses variable names an environment cannot have (before anything is written). */
+  checkAgentVariables(vars: Record<string, string>): void {
+    for (const key of Object.keys(vars))
+      if (!/^[A-Za-z_][A-Za-z0-9_]{0,199}$/.test(key))
+        throw new LettaError(
+          'BAD_REQUEST',
+          `secrets: '${key.slice(0, 60)}' is not a valid environment variable name`,
+        );
+  }
+
+  /** Makes `vars` the agent's tool variables (Letta's `secrets`: the whole set is replaced). */
+  async setAgentVariables(ctx: RequestContext, agentId: string, vars: Record<string, string>): Promise<void> {
+    this.checkAgentVariables(vars);
+    const now = nowIso();
+    const rows = Object.entries(vars).map(([key, value]) => ({
+      id: `agent-env-${randomUUID()}`,
+      organization_id: ctx.org,
+      agent_id: agentId,
+      key,
+      value,
+      description: null,
+      created_at: now,
+      updated_at: now,
+    }));
+    await this.store.transaction((tx) => tx.agentVariables.replace(ctx.org, agentId, rows));
   }
 
   private async build(
@@ -115,12 +177,14 @@ export class CustomToolService {
     input: ToolInput,
     current: ToolRecord | undefined,
   ): Promise<ToolRecord> {
-    checkSourceType(input.source_type);
+    const type = checkSourceType(input.source_type);
     checkRequirements(input.pip_requirements, 'pip');
     checkRequirements(input.npm_requirements, 'npm');
     const source = input.source_code ?? '';
     if (source.trim() === '') throw new LettaError('INVALID_TOOL_SOURCE', 'source_code must not be empty');
-    const derived = await this.sandbox.pythonSchema(source);
+    const derived = isJsSourceType(type)
+      ? await compileTool(source, type, input.json_schema).then((c) => ('error' in c ? c : c.schema))
+      : await this.sandbox.pythonSchema(source, ctx.org);
     if ('error' in derived)
       throw new LettaError('INVALID_TOOL_SOURCE', `Tool source is invalid: ${derived.error}`);
     const given = input.json_schema ?? undefined;
@@ -133,6 +197,7 @@ export class CustomToolService {
     const description =
       input.description ?? (given?.description as string | undefined) ?? derived.description;
     const parameters = input.args_json_schema ?? given?.parameters ?? derived.parameters;
+    const sourceType = type;
     const now = nowIso();
     return {
       id: current?.id ?? newId('tool'),
@@ -140,7 +205,7 @@ export class CustomToolService {
       name,
       description: description || null,
       tool_type: 'custom',
-      source_type: 'python',
+      source_type: sourceType,
       source_code: source,
       json_schema: { name, description: description ?? '', parameters } as unknown as JsonObject,
       args_json_schema: (input.args_json_schema as JsonObject | undefined) ?? null,
@@ -161,11 +226,12 @@ function writable(tool: ToolRecord): ToolRecord {
   return tool;
 }
 
-function checkSourceType(type: string | undefined): void {
-  if (type === undefined || type === 'python') return;
+function checkSourceType(type: string | undefined): 'python' | 'typescript' | 'javascript' {
+  if (type === undefined || type === 'python') return 'python';
+  if (type === 'typescript' || type === 'javascript') return type;
   throw new LettaError(
     'INVALID_TOOL_SOURCE',
-    `source_type '${type}' is not supported yet: this server runs Python tools (in its Pyodide sandbox)`,
+    `source_type '${type}' is not supported: this server runs python, typescript and javascript tools`,
   );
 }
 
@@ -175,6 +241,6 @@ function checkRequirements(list: ToolInput['pip_requirements'], kind: 'pip' | 'n
   const names = list.map((r) => (typeof r === 'string' ? r : r.name));
   throw new LettaError(
     'TOOL_REQUIREMENT_UNAVAILABLE',
-    `The sandbox cannot install ${kind} package(s) ${names.map((n) => `'${n}'`).join(', ')}: it runs offline with the Python standard library only`,
+    `The sandbox cannot install ${kind} package(s) ${names.map((n) => `'${n}'`).join(', ')}: it installs nothing (Python tools have the standard library, JavaScript tools the language's built-ins)`,
   );
 }

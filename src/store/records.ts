@@ -175,3 +175,15 @@ export function parseJson<T>(text: string | null, fallback: T): T {
   if (text === null || text === '') return fallback;
   return JSON.parse(text) as T;
 }
+
+/** One of an agent's tool variables (Letta's `secrets`): the only environment its tools see. */
+export interface AgentVariableRecord {
+  id: string;
+  organization_id: string;
+  agent_id: string;
+  key: string;
+  value: string;
+  description: string | null;
+  created_at: string;
+  updated_at: string;
+}

@@ -98,6 +98,18 @@ export interface ToolTable {
   updated_at: string;
 }
 
+/** An agent's tool variable (Letta's `secrets`): the environment its tools see. */
+export interface AgentToolVariableTable {
+  id: string;
+  organization_id: string;
+  agent_id: string;
+  key: string;
+  value: string;
+  description: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface AgentToolTable {
   agent_id: string;
   tool_id: string;
@@ -250,4 +262,5 @@ export interface Database {
   archives: ArchiveTable;
   archives_agents: ArchiveAgentTable;
   passages: PassageTable;
+  agent_tool_variables: AgentToolVariableTable;
 }

@@ -4,6 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import { AgentRepository } from './agent-repository.js';
+import { AgentVariableRepository } from './agent-variable-repository.js';
 import { ApiKeyRepository } from './api-key-repository.js';
 import { ArchiveRepository } from './archive-repository.js';
 import { BlockRepository } from './block-repository.js';
@@ -29,6 +30,8 @@ export class Store {
   readonly claims: ConversationClaims;
   readonly passages: PassageRepository;
   readonly archives: ArchiveRepository;
+  /** Agents' tool variables (`secrets`), the environment of their sandboxed tools. */
+  readonly agentVariables: AgentVariableRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -47,6 +50,7 @@ export class Store {
     this.claims = new ConversationClaims(db, dialect);
     this.passages = new PassageRepository(db, dialect, indexState);
     this.archives = new ArchiveRepository(db);
+    this.agentVariables = new AgentVariableRepository(db);
   }
 
   /** Runs `fn` in one transaction; everything it writes commits or rolls back together. */

@@ -37,6 +37,11 @@ const ModelConfig = Type.Optional(
   ]),
 );
 
+/** An agent's tool variables (`secrets`; `tool_exec_environment_variables` is the old name). */
+const ToolVariables = Type.Optional(
+  Type.Union([Type.Record(Str(200), Str(100_000), { maxProperties: 200 }), Type.Null()]),
+);
+
 /** Agent fields a PATCH can change (shared with create). */
 const AgentFields = {
   name: Type.Optional(Str(100)),
@@ -64,6 +69,8 @@ const AgentFields = {
   tool_rules: Type.Optional(
     Type.Union([Type.Array(Type.Record(Type.String(), Type.Unknown()), { maxItems: 100 }), Type.Null()]),
   ),
+  secrets: ToolVariables,
+  tool_exec_environment_variables: ToolVariables,
 };
 
 const CreateAgent = Type.Object({
@@ -170,10 +177,13 @@ export function v1AgentRoutes(services: Services): Route[] {
           model_settings: (b.model_settings ?? undefined) as JsonObject | undefined,
           tool_rules: (b.tool_rules ?? undefined) as Json[] | undefined,
         };
+        const variables = b.secrets ?? b.tool_exec_environment_variables;
+        if (variables) services.customTools.checkAgentVariables(variables);
         // Letta V1 names are not unique (the tutorial API's are).
         const { agent } = await services.agents.create(req.ctx, input, { uniqueName: false });
+        if (variables) await services.customTools.setAgentVariables(req.ctx, agent.id, variables);
         // A create answers with everything, as Letta does for every caller.
-        return loadAgentState(services, req, agent, ['agent.blocks', 'agent.tools']);
+        return loadAgentState(services, req, agent, ['agent.blocks', 'agent.tools', 'agent.secrets']);
       },
     }),
     defineRoute({
@@ -267,9 +277,12 @@ export function v1AgentRoutes(services: Services): Route[] {
         if (b.metadata) patch.metadata = b.metadata as JsonObject;
         if (b.model_settings) patch.model_settings = b.model_settings as JsonObject;
         if (b.tool_rules) patch.tool_rules = b.tool_rules as Json[];
+        const variables = b.secrets ?? b.tool_exec_environment_variables;
+        if (variables) services.customTools.checkAgentVariables(variables);
         const agent = await services.agents.update(req.ctx, req.params.agent_id, patch, {
           uniqueName: false,
         });
+        if (variables) await services.customTools.setAgentVariables(req.ctx, agent.id, variables);
         return loadAgentState(services, req, agent);
       },
     }),

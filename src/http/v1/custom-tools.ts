@@ -134,7 +134,8 @@ export function v1CustomToolRoutes(services: Services): Route[] {
           date: new Date().toISOString(),
           name: r.name,
           message_type: 'tool_return_message',
-          tool_return: r.result ?? 'None',
+          tool_return:
+            r.result ?? (b.source_type === 'typescript' || b.source_type === 'javascript' ? 'null' : 'None'),
           status: r.status,
           tool_call_id: 'null',
           stdout: lines(r.stdout),
@@ -168,11 +169,12 @@ export function v1CustomToolRoutes(services: Services): Route[] {
             'BAD_REQUEST',
             `'${tool.name}' is a built-in tool: it runs only inside a turn`,
           );
-        const r = await services.customTools.sandbox.runPython({
-          source: tool.source_code,
-          entry: tool.name,
-          args: (req.body?.args ?? {}) as Record<string, unknown>,
-        });
+        const r = await services.customTools.runForAgent(
+          req.ctx,
+          agent.id,
+          tool,
+          (req.body?.args ?? {}) as Record<string, unknown>,
+        );
         return { status: r.status, func_return: r.result, stdout: lines(r.stdout), stderr: lines(r.stderr) };
       },
     }),

@@ -8,7 +8,13 @@ import type { FastifyRequest } from 'fastify';
 import { type TSchema, Type } from 'typebox';
 import type { AgentDetails } from '../../services/agent-service.js';
 import type { Services } from '../../services/services.js';
-import type { AgentRecord, BlockRecord, ConversationRecord, ToolRecord } from '../../store/records.js';
+import type {
+  AgentRecord,
+  AgentVariableRecord,
+  BlockRecord,
+  ConversationRecord,
+  ToolRecord,
+} from '../../store/records.js';
 
 /** An object schema that lists the main fields and lets every other field through. */
 export const Loose = (props: Record<string, TSchema> = {}) =>
@@ -39,15 +45,21 @@ export function isSdk1(req: FastifyRequest): boolean {
 export interface Relationships {
   blocks: boolean;
   tools: boolean;
+  /** The agent's tool variables (`secrets`). */
+  secrets?: boolean | undefined;
 }
 
 /** Which relationships to show for this request and its `include` list. */
 export function relationshipsFor(req: FastifyRequest, include: readonly string[] | undefined): Relationships {
   if (include && include.length > 0) {
-    return { blocks: include.includes('agent.blocks'), tools: include.includes('agent.tools') };
+    return {
+      blocks: include.includes('agent.blocks'),
+      tools: include.includes('agent.tools'),
+      secrets: include.includes('agent.secrets'),
+    };
   }
   const all = !isSdk1(req);
-  return { blocks: all, tools: all };
+  return { blocks: all, tools: all, secrets: all };
 }
 
 export function blockView(b: BlockRecord) {
@@ -175,13 +187,31 @@ export function embeddingConfig(services: Services, handle: string | null) {
   };
 }
 
+/** Letta's `AgentEnvironmentVariable` (values are shown, as Letta's schema has them). */
+export function agentVariableView(v: AgentVariableRecord) {
+  return {
+    id: v.id,
+    key: v.key,
+    value: v.value,
+    description: v.description,
+    agent_id: v.agent_id,
+    value_enc: null,
+    created_by_id: null,
+    last_updated_by_id: null,
+    created_at: v.created_at,
+    updated_at: v.updated_at,
+  };
+}
+
 /** Letta's `AgentState`; `rel` says which relationships are filled in. */
 export function agentStateView(
   services: Services,
   { agent, blocks, tools }: AgentDetails,
   rel: Relationships,
   messageIds: string[] = [],
+  variables: AgentVariableRecord[] = [],
 ) {
+  const variableViews = rel.secrets ? variables.map(agentVariableView) : [];
   const blockViews = rel.blocks ? blocks.map(blockView) : [];
   return {
     id: agent.id,
@@ -206,8 +236,8 @@ export function agentStateView(
     metadata: agent.metadata,
     identity_ids: [],
     identities: [],
-    tool_exec_environment_variables: [],
-    secrets: [],
+    tool_exec_environment_variables: variableViews,
+    secrets: variableViews,
     project_id: null,
     template_id: null,
     base_template_id: null,
@@ -240,9 +270,10 @@ export async function loadAgentState(
   include?: readonly string[],
 ) {
   const rel = relationshipsFor(req, include);
-  const [details, messageIds] = await Promise.all([
+  const [details, messageIds, variables] = await Promise.all([
     services.agents.details(req.ctx, agent),
     services.conversations.inContextMessageIds(req.ctx, agent.id),
+    rel.secrets ? services.customTools.agentVariables(req.ctx, agent.id) : [],
   ]);
-  return agentStateView(services, details, rel, messageIds);
+  return agentStateView(services, details, rel, messageIds, variables);
 }

@@ -123,11 +123,14 @@ async function run(
       return { content: await env.archival.search(env, a), memoryChanged: false };
     }
     case 'run_code':
-      return { content: await runCode(env.sandbox, a), memoryChanged: false };
+      return { content: await runCode(env.sandbox, a, env.ctx.org), memoryChanged: false };
     case 'web_search':
       return { content: await webSearch(env.sandbox?.config ?? {}, a), memoryChanged: false };
     default: {
-      const custom = env.custom?.(name, a);
+      const custom = env.custom?.(name, a, {
+        org: env.ctx.org,
+        variables: () => env.store.agentVariables.environment(env.ctx.org, env.agent.id),
+      });
       if (custom) return custom;
       throw new ToolError(`Tool '${name}' is not available to this agent`);
     }

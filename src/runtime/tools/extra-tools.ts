@@ -6,14 +6,19 @@
 import { ToolError } from './memory-edits.js';
 import type { ToolSandbox } from './sandbox/tool-sandbox.js';
 
-export async function runCode(sandbox: ToolSandbox | undefined, a: Record<string, unknown>): Promise<string> {
+/** Runs `a.code`; Python on a worker of `owner` (the organization), JavaScript in a fresh QuickJS. */
+export async function runCode(
+  sandbox: ToolSandbox | undefined,
+  a: Record<string, unknown>,
+  owner = '',
+): Promise<string> {
   if (!sandbox) throw new ToolError('run_code is not available on this server');
   const code = typeof a.code === 'string' ? a.code : '';
   if (code === '') throw new ToolError("Missing or invalid argument 'code' (expected a string)");
   const language = String(a.language ?? 'python').toLowerCase();
   const r =
     language === 'python'
-      ? await sandbox.runPython({ source: code })
+      ? await sandbox.runPython({ source: code, owner })
       : language === 'js' || language === 'javascript'
         ? await sandbox.runJs({ source: code })
         : undefined;

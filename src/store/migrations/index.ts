@@ -11,6 +11,7 @@ import * as m004 from './004-passage-text-search.js';
 import * as m005 from './005-callback-secret.js';
 import * as m006 from './006-agent-names-not-unique.js';
 import * as m007 from './007-agent-file-tools.js';
+import * as m008 from './008-agent-tool-variables.js';
 
 export interface MigrationStep {
   name: string;
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   { name: '005-callback-secret', up: m005.up },
   { name: '006-agent-names-not-unique', up: m006.up },
   { name: '007-agent-file-tools', up: m007.up },
+  { name: '008-agent-tool-variables', up: m008.up },
 ];

@@ -2,7 +2,13 @@
  * The Python side of a sandbox worker: runs a tool (or a script) with captured stdout/stderr and
  * derives a tool's JSON schema from its signature and Google-style docstring with `ast`, as Letta
  * does. Between two runs the worker's state is reset: fresh globals, `os.environ` set to the
- * call's variables only, modules imported by the previous run dropped.
+ * call's variables only, modules imported by the previous run dropped. (What a run can still
+ * leave behind, e.g. an attribute set on a standard module or a file, stays within one
+ * organization: the pool never gives a worker to another one.)
+ *
+ * Network: `urllib.request` is a small module of our own whose `urlopen` goes through the host's
+ * fetch bridge (the real one needs sockets, which stay blocked); `Request`, `HTTPError` and
+ * `URLError` behave as in the standard library for ordinary use.
  */
 export const PYTHON_HARNESS = String.raw`
 import ast as _ast, re as _re, builtins as _builtins, io as _io, json as _json, os as _os, sys as _sys, traceback as _tb
@@ -18,9 +24,81 @@ class _LettaImportBlock:
         return None
 
 _BASE = None
+_URLREQ = None
 
-def _letta_lockdown():
-    global _BASE
+def _letta_urllib(host_fetch):
+    import types, base64, email.message, urllib, urllib.error, urllib.parse
+    mod = types.ModuleType('urllib.request')
+    mod.__doc__ = 'urlopen through the tool sandbox fetch bridge (hosts the operator allows only)'
+    HTTPError, URLError = urllib.error.HTTPError, urllib.error.URLError
+
+    class Request:
+        def __init__(self, url, data=None, headers={}, origin_req_host=None, unverifiable=False, method=None):
+            self.full_url = url
+            self.data = data
+            self.headers = {k.capitalize(): v for k, v in dict(headers).items()}
+            self.method = method
+        def get_method(self):
+            return self.method or ('POST' if self.data is not None else 'GET')
+        def add_header(self, key, val):
+            self.headers[key.capitalize()] = val
+        def has_header(self, key):
+            return key.capitalize() in self.headers
+        def get_header(self, key, default=None):
+            return self.headers.get(key.capitalize(), default)
+        def header_items(self):
+            return list(self.headers.items())
+        def get_full_url(self):
+            return self.full_url
+
+    class Response(_io.BytesIO):
+        def __init__(self, url, status, reason, headers, body):
+            super().__init__(body)
+            self.url, self.status, self.code, self.reason = url, status, status, reason
+            self.headers = email.message.Message()
+            for k, v in headers.items():
+                self.headers[k] = v
+            self.msg = self.headers
+        def getcode(self):
+            return self.status
+        def geturl(self):
+            return self.url
+        def info(self):
+            return self.headers
+        def getheader(self, name, default=None):
+            return self.headers.get(name, default)
+        def getheaders(self):
+            return list(self.headers.items())
+
+    def urlopen(url, data=None, timeout=None, **_ignored):
+        req = url if isinstance(url, Request) else Request(str(url), data)
+        body = data if data is not None else req.data
+        if isinstance(body, str):
+            body = body.encode()
+        payload = {'url': req.full_url, 'method': req.get_method(), 'headers': dict(req.header_items()),
+                   'body': None if body is None else base64.b64encode(bytes(body)).decode(), 'encoding': 'base64'}
+        answer = _json.loads(str(host_fetch(_json.dumps(payload))))
+        if 'error' in answer:
+            raise URLError(answer['error'])
+        resp = Response(req.full_url, answer['status'], answer.get('statusText', ''), answer.get('headers', {}),
+                        base64.b64decode(answer.get('body', '')))
+        if answer['status'] >= 400:
+            raise HTTPError(req.full_url, answer['status'], resp.reason or 'HTTP error', resp.headers, resp)
+        return resp
+
+    mod.Request, mod.urlopen, mod.HTTPError, mod.URLError = Request, urlopen, HTTPError, URLError
+    mod.quote, mod.unquote, mod.urlencode = urllib.parse.quote, urllib.parse.unquote, urllib.parse.urlencode
+    return mod
+
+def _letta_install_urllib():
+    import urllib
+    _sys.modules['urllib.request'] = _URLREQ
+    urllib.request = _URLREQ
+
+def _letta_lockdown(host_fetch):
+    global _BASE, _URLREQ
+    _URLREQ = _letta_urllib(host_fetch)
+    _letta_install_urllib()
     for k in list(_sys.modules):
         if k.split('.')[0] in _BLOCKED:
             del _sys.modules[k]
@@ -44,6 +122,7 @@ def _serialise(value):
 def _letta_run(source, entry, args_json, env_json, limit):
     out, err = _io.StringIO(), _io.StringIO()
     saved = (_sys.stdout, _sys.stderr, list(_sys.path))
+    _letta_install_urllib()
     _os.environ.clear()
     _os.environ.update(_json.loads(env_json))
     ns = {'__name__': '__main__', '__builtins__': _builtins}

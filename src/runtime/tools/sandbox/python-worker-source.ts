@@ -13,19 +13,26 @@
  *    async, generator) and `eval` throw, so no new JS code (and no `import()`) can be made;
  *    `WebAssembly.Memory.prototype.grow` refuses to pass the memory limit (Python gets
  *    `MemoryError`).
- * 3. Python sees an empty `js` module (`jsglobals` is an empty object), `js` and `pyodide_js` are
+ * 3. The one host function Python holds is the fetch bridge (`urllib.request.urlopen`): it posts
+ *    a request to the host, which decides (see `tool-fetch.ts`); with no allowed hosts it refuses
+ *    without posting anything.
+ * 4. Python sees an empty `js` module (`jsglobals` is an empty object), `js` and `pyodide_js` are
  *    unregistered, every Pyodide module is dropped from `sys.modules`, the public Pyodide API
  *    object is emptied (the harness keeps its own reference), and an import hook refuses `js`,
  *    `pyodide*`, `_pyodide*`, `micropip`, `ctypes`, sockets and subprocesses.
  *
- * Layer 2 is what holds against code that knows the runtime: layer 3 can be undone from Python
+ * Layer 2 is what holds against code that knows the runtime: layer 4 can be undone from Python
  * (e.g. `sys.meta_path.clear()`), but there is nothing left in the realm to reach.
  */
+import { BRIDGE_SOURCE } from './bridge-source.js';
 import { PYTHON_HARNESS } from './python-harness.js';
 
-/** The worker's source, with the Python harness inlined. */
+/** The worker's source, with the Python harness and the fetch bridge inlined. */
 export function pythonWorkerSource(): string {
-  return WORKER.replace('__HARNESS__', () => JSON.stringify(PYTHON_HARNESS));
+  return WORKER.replace('__HARNESS__', () => JSON.stringify(PYTHON_HARNESS)).replace(
+    '__BRIDGE__',
+    () => BRIDGE_SOURCE,
+  );
 }
 
 const WORKER = `
@@ -35,6 +42,7 @@ const path = require('node:path');
 const { pathToFileURL, fileURLToPath } = require('node:url');
 const g = globalThis;
 const dir = path.resolve(workerData.pyodideDir);
+__BRIDGE__
 
 function hideNode() {
   Object.defineProperty(g, 'process', { value: undefined, configurable: true, writable: true });
@@ -97,7 +105,9 @@ async function main() {
   py.runPython(HARNESS);
   const run = py.globals.get('_letta_run');
   const schema = py.globals.get('_letta_schema');
-  py.runPython('_letta_lockdown()');
+  const lockdown = py.globals.get('_letta_lockdown');
+  lockdown(letta_bridge);
+  lockdown.destroy();
   for (const mod of ['js', 'pyodide_js']) { try { py.unregisterJsModule(mod); } catch {} }
   for (const key of Object.keys(py)) { try { delete py[key]; } catch {} }
   hardenRealm();

@@ -7,6 +7,17 @@
  * Invariants: a job that passes its deadline gets its worker terminated and replaced (nothing
  * inside the worker can stop that); a worker that dies (heap limit, wasm abort) fails only the
  * job it was running and is replaced; the server never waits on a dead worker.
+ *
+ * Owners: a job may name an owner (the organization). A worker that ran a job of one owner only
+ * ever runs jobs of that owner afterwards; when another owner needs a worker and none is fresh,
+ * an idle worker of someone else is terminated and a fresh one takes its place. So whatever guest
+ * code leaves behind in a runtime (Python globals, patched modules, files in the in-memory file
+ * system) is seen by the same organization at most. Jobs without an owner (QuickJS, whose every
+ * run is a fresh runtime) use any worker.
+ *
+ * Bridge: when `bridge` is set, each worker gets a SharedArrayBuffer; a `{bridge}` message from
+ * the worker is answered by `bridge(request, deadline)` written into that buffer (see
+ * `bridge-source.ts`). The answer is capped to the buffer.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -18,6 +29,10 @@ export interface PoolOptions {
   workerData: Record<string, unknown>;
   size: number;
   heapMb: number;
+  /** Answers a worker's bridge request (fetch); absent: no buffer, the worker refuses itself. */
+  bridge?: ((request: string, deadline: number) => Promise<string>) | undefined;
+  /** Bytes of a bridge answer (the buffer's size less its header). */
+  bridgeBytes?: number | undefined;
 }
 
 export interface PoolReply {
@@ -33,12 +48,20 @@ interface Slot {
   ready: Promise<void>;
   busy: boolean;
   alive: boolean;
-  pending?: { id: number; resolve: (r: PoolReply) => void; timer: NodeJS.Timeout };
+  /** The owner of the jobs it ran (undefined: fresh, or a pool whose jobs name none). */
+  owner?: string | undefined;
+  shared?: SharedArrayBuffer | undefined;
+  pending?: { id: number; resolve: (r: PoolReply) => void; timer: NodeJS.Timeout; deadline: number };
+}
+
+interface Waiter {
+  owner: string | undefined;
+  resolve: (slot: Slot) => void;
 }
 
 export class SandboxPool {
   private readonly slots: Slot[] = [];
-  private readonly waiting: Array<(slot: Slot) => void> = [];
+  private readonly waiting: Waiter[] = [];
   private nextId = 1;
   private closed = false;
 
@@ -51,22 +74,24 @@ export class SandboxPool {
   }
 
   /** Runs one job on a free worker; never rejects. */
-  async run(message: Record<string, unknown>, timeoutMs: number): Promise<PoolReply> {
+  async run(message: Record<string, unknown>, timeoutMs: number, owner?: string): Promise<PoolReply> {
     if (this.closed) return { ok: false, error: `${this.options.label} sandbox is shut down` };
-    const slot = await this.acquire();
+    const slot = await this.acquire(owner);
+    if (owner !== undefined) slot.owner = owner;
     try {
       await slot.ready;
     } catch (err) {
-      this.replace(slot);
+      this.release(this.replace(slot));
       return { ok: false, error: `${this.options.label} sandbox failed to start: ${(err as Error).message}` };
     }
     const id = this.nextId++;
     return new Promise<PoolReply>((resolve) => {
       const timer = setTimeout(() => {
-        this.replace(slot);
+        slot.pending = undefined;
+        this.release(this.replace(slot));
         resolve({ ok: false, error: `timed out after ${timeoutMs / 1000} s (the sandbox was stopped)` });
       }, timeoutMs);
-      slot.pending = { id, resolve, timer };
+      slot.pending = { id, resolve, timer, deadline: Date.now() + timeoutMs };
       slot.worker.postMessage({ ...message, id });
     });
   }
@@ -77,28 +102,65 @@ export class SandboxPool {
     this.slots.length = 0;
   }
 
-  private acquire(): Promise<Slot> {
+  /** Workers (for tests and metrics): how many, and whose. */
+  owners(): Array<string | undefined> {
+    return this.slots.map((s) => s.owner);
+  }
+
+  private acquire(owner: string | undefined): Promise<Slot> {
+    const idle = this.slots.filter((s) => !s.busy && s.alive);
+    const free =
+      (owner === undefined ? idle[0] : idle.find((s) => s.owner === owner)) ??
+      idle.find((s) => s.owner === undefined);
+    if (free) {
+      free.busy = true;
+      return Promise.resolve(free);
+    }
     if (this.slots.length < this.options.size) {
       const slot = this.spawn();
       this.slots.push(slot);
       slot.busy = true;
       return Promise.resolve(slot);
     }
-    const free = this.slots.find((s) => !s.busy);
-    if (free) {
-      free.busy = true;
-      return Promise.resolve(free);
+    const other = idle[0];
+    if (other) {
+      // Someone else's idle worker: never reused across owners, replaced by a fresh one.
+      const fresh = this.replace(other);
+      if (fresh) {
+        fresh.busy = true;
+        return Promise.resolve(fresh);
+      }
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve) => this.waiting.push({ owner, resolve }));
   }
 
-  private release(slot: Slot): void {
+  /** Hands a worker that just became free to the first waiter (a fresh one if the owner differs). */
+  private release(slot: Slot | undefined): void {
+    if (!slot) return;
     const next = this.waiting.shift();
-    if (next && slot.alive) next(slot);
-    else slot.busy = false;
+    if (!next || !slot.alive) {
+      slot.busy = false;
+      if (next) this.waiting.unshift(next);
+      return;
+    }
+    if (next.owner === undefined || slot.owner === undefined || slot.owner === next.owner) {
+      slot.busy = true;
+      next.resolve(slot);
+      return;
+    }
+    const fresh = this.replace(slot);
+    if (!fresh) {
+      this.waiting.unshift(next);
+      return;
+    }
+    fresh.busy = true;
+    next.resolve(fresh);
   }
 
   private spawn(): Slot {
+    const shared = this.options.bridge
+      ? new SharedArrayBuffer(8 + (this.options.bridgeBytes ?? 8 * 1024 * 1024))
+      : undefined;
     const worker = new Worker(this.options.source(), {
       eval: true,
       env: {},
@@ -106,32 +168,36 @@ export class SandboxPool {
       execArgv: [],
       stdout: true,
       stderr: true,
-      workerData: this.options.workerData,
+      workerData: { ...this.options.workerData, bridge: shared },
       resourceLimits: { maxOldGenerationSizeMb: this.options.heapMb, maxYoungGenerationSizeMb: 16 },
     });
     worker.unref();
     worker.stdout.resume();
     worker.stderr.resume();
-    const slot: Slot = { worker, busy: false, alive: true, ready: Promise.resolve() };
+    const slot: Slot = { worker, busy: false, alive: true, ready: Promise.resolve(), shared };
     slot.ready = new Promise<void>((resolve, reject) => {
-      worker.on('message', (m: { id?: number; ready?: boolean; fatal?: string; reply?: unknown }) => {
-        if (m.ready) return resolve();
-        if (m.id === undefined) return reject(new Error(m.fatal ?? 'worker failed'));
-        const p = slot.pending;
-        if (!p || p.id !== m.id) return;
-        clearTimeout(p.timer);
-        slot.pending = undefined;
-        if (m.fatal !== undefined) {
-          this.replace(slot);
-          p.resolve({
-            ok: false,
-            error: `the ${this.options.label} runtime failed (${m.fatal}); it was restarted`,
-          });
-        } else {
-          this.release(slot);
-          p.resolve({ ok: true, reply: m.reply });
-        }
-      });
+      worker.on(
+        'message',
+        (m: { id?: number; ready?: boolean; fatal?: string; reply?: unknown; bridge?: string }) => {
+          if (m.bridge !== undefined) return void this.answerBridge(slot, m.bridge);
+          if (m.ready) return resolve();
+          if (m.id === undefined) return reject(new Error(m.fatal ?? 'worker failed'));
+          const p = slot.pending;
+          if (!p || p.id !== m.id) return;
+          clearTimeout(p.timer);
+          slot.pending = undefined;
+          if (m.fatal !== undefined) {
+            this.release(this.replace(slot));
+            p.resolve({
+              ok: false,
+              error: `the ${this.options.label} runtime failed (${m.fatal}); it was restarted`,
+            });
+          } else {
+            this.release(slot);
+            p.resolve({ ok: true, reply: m.reply });
+          }
+        },
+      );
       const died = (err: Error) => {
         reject(err);
         const p = slot.pending;
@@ -140,7 +206,7 @@ export class SandboxPool {
           slot.pending = undefined;
           p.resolve({ ok: false, error: `the ${this.options.label} sandbox stopped: ${err.message}` });
         }
-        if (slot.alive) this.replace(slot);
+        if (slot.alive) this.release(this.replace(slot));
       };
       worker.on('error', died);
       worker.on('exit', (code) => died(new Error(`worker exited with code ${code}`)));
@@ -149,19 +215,52 @@ export class SandboxPool {
     return slot;
   }
 
-  /** Terminates a slot's worker and puts a fresh one in its place (it warms up in the background). */
-  private replace(slot: Slot): void {
-    if (!slot.alive) return;
+  /** Answers a bridge request of the job running on `slot` (never throws; the worker waits). */
+  private async answerBridge(slot: Slot, request: string): Promise<void> {
+    const shared = slot.shared;
+    const p = slot.pending;
+    if (!shared) return;
+    let answer: string;
+    try {
+      answer =
+        p && this.options.bridge
+          ? await this.options.bridge(request, p.deadline)
+          : JSON.stringify({ error: 'no call is running' });
+    } catch (err) {
+      answer = JSON.stringify({ error: (err as Error).message });
+    }
+    if (!slot.alive || slot.pending !== p) return;
+    const bytes = Buffer.from(answer, 'utf8');
+    const room = shared.byteLength - 8;
+    const body =
+      bytes.length <= room
+        ? bytes
+        : Buffer.from(
+            JSON.stringify({ error: `the answer is larger than the sandbox buffer (${room} bytes)` }),
+          );
+    const flag = new Int32Array(shared, 0, 2);
+    new Uint8Array(shared, 8).set(body);
+    Atomics.store(flag, 1, body.length);
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
+  }
+
+  /**
+   * Terminates a slot's worker and puts a fresh one in its place (it warms up in the
+   * background). Returns the fresh slot, not busy, for the caller to hand on.
+   */
+  private replace(slot: Slot): Slot | undefined {
+    if (!slot.alive) return undefined;
     slot.alive = false;
     void slot.worker.terminate();
     const i = this.slots.indexOf(slot);
-    if (i < 0) return;
+    if (i < 0) return undefined;
     if (this.closed) {
       this.slots.splice(i, 1);
-      return;
+      return undefined;
     }
     const fresh = this.spawn();
     this.slots[i] = fresh;
-    this.release(fresh);
+    return fresh;
   }
 }
