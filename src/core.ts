@@ -24,7 +24,7 @@ import { CustomToolService } from './services/custom-tool-service.js';
 import { MessageHistory } from './services/message-history.js';
 import { MessageService } from './services/message-service.js';
 import { Readiness } from './services/readiness.js';
-import { recoverOrphanRuns, startRunSweeper } from './services/run-recovery.js';
+import { recoverOrphanRuns, startRunSweeper } from './runtime/run-recovery.js';
 import { RunService } from './services/run-service.js';
 import type { Services } from './services/services.js';
 import { ToolService } from './services/tool-service.js';

@@ -3,7 +3,9 @@
  * search, delete). Passages are answered in Letta's `Passage` shape (`embedding` is null: vectors
  * stay in the database).
  */
+
 import { Type } from 'typebox';
+import { embeddingConfig } from '../../runtime/llm/embedding-config.js';
 import type { PassageRecord } from '../../services/archival-service.js';
 import type { Services } from '../../services/services.js';
 import type { JsonObject } from '../../store/records.js';
@@ -60,25 +62,9 @@ export function passageView(services: Services, p: PassageRecord) {
 }
 
 /** Letta's `EmbeddingConfig` for a stored handle and dimension (the handle as stored if its provider is gone). */
+/** The `embedding_config` of stored vectors (an archive's, a passage's) of dimension `dim`. */
 export function embeddingConfigOf(services: Services, handle: string, dim: number | null) {
-  let type = handle.split('/')[0] ?? 'openai';
-  let model = handle.split('/').slice(1).join('/') || handle;
-  try {
-    const resolved = services.providers.resolveEmbedding(handle);
-    type = resolved.providerType;
-    model = resolved.model;
-  } catch {
-    // a provider no longer configured: show the handle as stored
-  }
-  return {
-    embedding_endpoint_type: type,
-    embedding_endpoint: null,
-    embedding_model: model,
-    embedding_dim: dim ?? 0,
-    embedding_chunk_size: 300,
-    handle,
-    batch_size: 32,
-  };
+  return embeddingConfig(services.providers, handle, { dimension: dim, unknownDimension: 0 });
 }
 
 const DateTime = Type.String({ maxLength: 64, description: 'ISO-8601 date-time.' });

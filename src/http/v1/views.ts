@@ -6,6 +6,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { type TSchema, Type } from 'typebox';
+import { embeddingConfig } from '../../runtime/llm/embedding-config.js';
 import type { AgentDetails } from '../../services/agent-service.js';
 import type { Services } from '../../services/services.js';
 import type {
@@ -163,28 +164,9 @@ export function llmConfig(services: Services, agent: AgentRecord) {
   };
 }
 
-export function embeddingConfig(services: Services, handle: string | null) {
-  if (!handle) return null;
-  let dim: number | null = null;
-  let type = handle.split('/')[0] ?? 'openai';
-  let model = handle.split('/').slice(1).join('/') || handle;
-  try {
-    const resolved = services.providers.resolveEmbedding(handle);
-    dim = resolved.dimension;
-    type = resolved.providerType;
-    model = resolved.model;
-  } catch {
-    // unknown to the registry: show the handle as given
-  }
-  return {
-    embedding_endpoint_type: type,
-    embedding_endpoint: null,
-    embedding_model: model,
-    embedding_dim: dim ?? 1536,
-    embedding_chunk_size: 300,
-    handle,
-    batch_size: 32,
-  };
+/** An agent's `embedding_config` (null without an embedding model). */
+export function agentEmbeddingConfig(services: Services, handle: string | null) {
+  return handle ? embeddingConfig(services.providers, handle, { unknownDimension: 1536 }) : null;
 }
 
 /** Letta's `AgentEnvironmentVariable` (values are shown, as Letta's schema has them). */
@@ -222,7 +204,7 @@ export function agentStateView(
     model: agent.model,
     embedding: agent.embedding,
     llm_config: llmConfig(services, agent),
-    embedding_config: embeddingConfig(services, agent.embedding),
+    embedding_config: agentEmbeddingConfig(services, agent.embedding),
     model_settings: Object.keys(agent.model_settings).length > 0 ? agent.model_settings : null,
     compaction_settings: null,
     response_format: null,
