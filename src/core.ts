@@ -18,9 +18,11 @@ import { ApiKeyService } from './services/api-key-service.js';
 import { ArchivalService } from './services/archival-service.js';
 import { ArchiveService } from './services/archive-service.js';
 import { BlockService } from './services/block-service.js';
+import { ContextWindowService } from './services/context-window-service.js';
 import { CallbackService } from './services/callback-service.js';
 import { ConversationService } from './services/conversation-service.js';
 import { CustomToolService } from './services/custom-tool-service.js';
+import { MessageSearch } from './services/message-search.js';
 import { MessageService } from './services/message-service.js';
 import { Readiness } from './services/readiness.js';
 import { recoverOrphanRuns, startRunSweeper } from './services/run-recovery.js';
@@ -44,6 +46,10 @@ export interface Core {
   customTools: CustomToolService;
   conversations: ConversationService;
   messages: MessageService;
+  /** What the next model call of a conversation will contain (`/v1/agents/{id}/context`). */
+  contextWindows: ContextWindowService;
+  /** Keyword search over an agent's messages (`/v1/messages/search`). */
+  messageSearch: MessageSearch;
   archival: ArchivalService;
   /** Archives as resources (`/v1/archives`). */
   archives: ArchiveService;
@@ -193,6 +199,13 @@ export async function createCore(
       customTools,
       conversations,
       messages,
+      contextWindows: new ContextWindowService({
+        store,
+        conversations,
+        providers,
+        defaultContextWindow: config.defaultContextWindow,
+      }),
+      messageSearch: new MessageSearch(store),
       archival,
       archives: new ArchiveService(store, archival, providers, config.defaultEmbeddingHandle),
       apiKeys: new ApiKeyService(store),
