@@ -65,7 +65,12 @@ describe.skipIf(!HAVE_CHROMIUM)(
     const createAgent = (name: string) =>
       json<{ id: string; name: string }>('/agents', {
         method: 'POST',
-        body: JSON.stringify({ name, model: 'gpt-4o-mini', persona: 'I am a tea sommelier.', human: 'Name: Ada.' }),
+        body: JSON.stringify({
+          name,
+          model: 'gpt-4o-mini',
+          persona: 'I am a tea sommelier.',
+          human: 'Name: Ada.',
+        }),
       });
 
     /** The agent's page in a fresh context; console errors and page errors are collected. */
@@ -104,7 +109,11 @@ describe.skipIf(!HAVE_CHROMIUM)(
       const agent = await createAgent('Context Helper');
       const { page, errors } = await openAgent(agent.id);
       llm.script([
-        { toolCalls: [{ name: 'memory_insert', arguments: { label: 'human', new_string: 'Likes green tea.' } }] },
+        {
+          toolCalls: [
+            { name: 'memory_insert', arguments: { label: 'human', new_string: 'Likes green tea.' } },
+          ],
+        },
         { content: 'Noted: green tea.' },
       ]);
       await sendAndWait(page, 'I like green tea', 'Noted: green tea.');
@@ -118,7 +127,9 @@ describe.skipIf(!HAVE_CHROMIUM)(
       await page.locator('#context-window [data-part="messages"]').waitFor();
 
       const o = await json<Overview>(`/v1/agents/${agent.id}/context`);
-      expect(await page.locator('#context-used').textContent()).toBe(fmt.format(o.context_window_size_current));
+      expect(await page.locator('#context-used').textContent()).toBe(
+        fmt.format(o.context_window_size_current),
+      );
       const tokensOf = (part: string) =>
         page.locator(`#context-window [data-part="${part}"] .ctx-tokens`).first().textContent();
       expect(await tokensOf('system')).toBe(`${fmt.format(o.num_tokens_system)} tok`);
@@ -126,7 +137,9 @@ describe.skipIf(!HAVE_CHROMIUM)(
       expect(await tokensOf('external')).toBe(`${fmt.format(o.num_tokens_external_memory_summary)} tok`);
       expect(await tokensOf('tools')).toBe(`${fmt.format(o.num_tokens_functions_definitions)} tok`);
       expect(await tokensOf('messages')).toBe(`${fmt.format(o.num_tokens_messages)} tok`);
-      expect(await page.locator('#context-window [data-part="messages"]').textContent()).toContain('Messages (4)');
+      expect(await page.locator('#context-window [data-part="messages"]').textContent()).toContain(
+        'Messages (4)',
+      );
       expect(await page.locator('#context-window [data-part="tools"]').textContent()).toContain(
         `Tool definitions (${o.functions_definitions.length})`,
       );
@@ -134,7 +147,10 @@ describe.skipIf(!HAVE_CHROMIUM)(
       const width = await page
         .locator('#context-window [data-part="core"] .ctx-fill')
         .evaluate((el) => (el as unknown as { style: { width: string } }).style.width);
-      expect(Number.parseFloat(width)).toBeCloseTo((100 * o.num_tokens_core_memory) / o.context_window_size_max, 1);
+      expect(Number.parseFloat(width)).toBeCloseTo(
+        (100 * o.num_tokens_core_memory) / o.context_window_size_max,
+        1,
+      );
 
       // A part opens to show its text: core memory holds the agent's own edit.
       await page.locator('#context-window [data-part="core"] summary').click();
@@ -157,7 +173,10 @@ describe.skipIf(!HAVE_CHROMIUM)(
       await page.getByRole('tab', { name: 'Settings' }).click();
       const model = page.getByLabel('Model');
       await model.waitFor();
-      expect(await model.locator('option').allTextContents()).toEqual(['openai/gpt-4o-mini', 'openai/local-qwen']);
+      expect(await model.locator('option').allTextContents()).toEqual([
+        'openai/gpt-4o-mini',
+        'openai/local-qwen',
+      ]);
       await model.selectOption('openai/local-qwen');
       await page.getByLabel('Name').fill('Renamed Helper');
       await page.getByLabel('Context window limit (tokens)').fill('20000');
@@ -167,9 +186,12 @@ describe.skipIf(!HAVE_CHROMIUM)(
       await page.getByText('Saved the agent settings.').waitFor();
       await page.getByRole('heading', { level: 1, name: 'Renamed Helper' }).waitFor();
       expect(await page.locator('#agent-model').textContent()).toBe('openai/local-qwen');
-      const stored = await json<{ name: string; model: string; system: string; context_window_limit: number }>(
-        `/agents/${agent.id}`,
-      );
+      const stored = await json<{
+        name: string;
+        model: string;
+        system: string;
+        context_window_limit: number;
+      }>(`/agents/${agent.id}`);
       expect(stored).toMatchObject({
         name: 'Renamed Helper',
         model: 'openai/local-qwen',
@@ -192,7 +214,9 @@ describe.skipIf(!HAVE_CHROMIUM)(
       await page.getByRole('tab', { name: 'Context' }).click();
       await expect.poll(() => page.locator('.ctx-total').textContent()).toContain('of 20,000 tokens');
       await page.locator('#context-window [data-part="system"] summary').click();
-      await page.locator('#context-window [data-part="system"] pre', { hasText: 'terse tea expert' }).waitFor();
+      await page
+        .locator('#context-window [data-part="system"] pre', { hasText: 'terse tea expert' })
+        .waitFor();
       await page.getByRole('tab', { name: 'Settings' }).click();
       await shoot(page, 'settings', '#settings-form');
 
@@ -233,7 +257,10 @@ describe.skipIf(!HAVE_CHROMIUM)(
       expect(await page.locator('#passages li[data-passage]').first().textContent()).toContain('Miso');
       await shoot(page, 'archival', '#passages');
 
-      await page.locator('#passages li', { hasText: 'Miso' }).getByRole('button', { name: /^Delete memory/ }).click();
+      await page
+        .locator('#passages li', { hasText: 'Miso' })
+        .getByRole('button', { name: /^Delete memory/ })
+        .click();
       await page.getByText('Deleted the memory.').waitFor();
       const left = await json<{ text: string }[]>(`/v1/agents/${agent.id}/archival-memory`);
       expect(left.map((p) => p.text)).toEqual(['Ada drinks sencha every morning.']);
@@ -266,9 +293,13 @@ describe.skipIf(!HAVE_CHROMIUM)(
       expect(await steps.count()).toBe(2);
       expect(await steps.nth(0).locator('.step-usage').textContent()).toBe('1,200 in · 30 out');
       expect(await steps.nth(0).locator('.tool_call_message').textContent()).toContain('memory_insert');
-      expect(await steps.nth(0).locator('.tool_call_message').textContent()).toContain('"new_string": "Has a cat."');
+      expect(await steps.nth(0).locator('.tool_call_message').textContent()).toContain(
+        '"new_string": "Has a cat."',
+      );
       expect(await steps.nth(0).locator('.tool_return_message .badge').textContent()).toBe('success');
-      expect(await steps.nth(1).locator('.assistant_message').textContent()).toContain('Saved: you have a cat.');
+      expect(await steps.nth(1).locator('.assistant_message').textContent()).toContain(
+        'Saved: you have a cat.',
+      );
       expect(await steps.nth(1).locator('.step-head').textContent()).toMatch(/ended \+\d/);
       expect(await details.locator('.user_message').textContent()).toContain('I have a cat');
       await shoot(page, 'run-details', '#run-details');
@@ -277,7 +308,9 @@ describe.skipIf(!HAVE_CHROMIUM)(
       llm.script({ error: { status: 400, message: 'the model refused: too much cat' } });
       await page.locator('#composer-input').fill('More cats');
       await page.getByRole('button', { name: 'Send' }).click();
-      await expect.poll(() => page.locator('#status').textContent(), { timeout: 10_000 }).toContain('too much cat');
+      await expect
+        .poll(() => page.locator('#status').textContent(), { timeout: 10_000 })
+        .toContain('too much cat');
       await expect.poll(() => page.locator('#runs tbody tr[data-run]').count()).toBe(2);
       await page.locator('#runs tbody tr[data-run]').first().getByRole('button').click();
       await page.locator('#run-details .run-error', { hasText: 'too much cat' }).waitFor();
@@ -304,7 +337,9 @@ describe.skipIf(!HAVE_CHROMIUM)(
       await page.getByRole('button', { name: 'Save summary' }).click();
       await page.getByText('Saved the conversation summary.').waitFor();
       await page.locator('#conversations a', { hasText: 'Kyoto trip' }).waitFor();
-      const convs = await json<{ summary: string | null; is_default: boolean }[]>(`/agents/${agent.id}/conversations`);
+      const convs = await json<{ summary: string | null; is_default: boolean }[]>(
+        `/agents/${agent.id}/conversations`,
+      );
       expect(convs.map((c) => c.summary)).toEqual([null, 'Kyoto trip']);
 
       // Search: both conversations, newest first; a role filter; a link to the hit's conversation.
@@ -318,7 +353,9 @@ describe.skipIf(!HAVE_CHROMIUM)(
         'I love jasmine tea',
       ]);
       expect(await page.locator('#message-hits li').first().locator('mark').textContent()).toBe('jasmine');
-      expect(await page.locator('#message-hits-caption').textContent()).toContain('3 messages match “jasmine”');
+      expect(await page.locator('#message-hits-caption').textContent()).toContain(
+        '3 messages match “jasmine”',
+      );
       expect(await page.locator('#message-hits li .kind').allTextContents()).toEqual(['You', 'Agent', 'You']);
       await shoot(page, 'search', '#message-hits');
       await page.locator('#message-hits li', { hasText: 'I love jasmine tea' }).getByRole('link').click();
@@ -344,7 +381,10 @@ describe.skipIf(!HAVE_CHROMIUM)(
         release = resolve;
       });
       // The reply streams its first words, then the model hangs until the test lets it go.
-      llm.script({ content: 'Let me think about this for a very long time', beforeChunk: (i) => (i >= 3 ? held : Promise.resolve()) });
+      llm.script({
+        content: 'Let me think about this for a very long time',
+        beforeChunk: (i) => (i >= 3 ? held : Promise.resolve()),
+      });
       await page.locator('#composer-input').fill('Take your time');
       await page.getByRole('button', { name: 'Send' }).click();
       const stop = page.getByRole('button', { name: 'Stop' });
@@ -353,7 +393,9 @@ describe.skipIf(!HAVE_CHROMIUM)(
       await page.locator('#streaming-reply .text', { hasText: 'Let' }).waitFor();
       await page.screenshot({ path: join(shots, 'stop-streaming.png'), fullPage: true });
       await stop.click();
-      await expect.poll(() => page.locator('#status').textContent(), { timeout: 10_000 }).toContain('Stopped');
+      await expect
+        .poll(() => page.locator('#status').textContent(), { timeout: 10_000 })
+        .toContain('Stopped');
       await page.getByRole('button', { name: 'Send' }).waitFor();
       expect(await stop.isHidden()).toBe(true);
       release();

@@ -75,7 +75,11 @@ describe('V1 context window and message search with the official client (sqlite)
     expect(fresh.external_memory_summary).toMatch(/^<memory_metadata>[\s\S]*<\/memory_metadata>$/);
     expect(fresh.summary_memory).toBeNull();
     expect(fresh.num_tokens_messages).toBe(0);
-    for (const n of [fresh.num_tokens_system, fresh.num_tokens_core_memory, fresh.num_tokens_functions_definitions])
+    for (const n of [
+      fresh.num_tokens_system,
+      fresh.num_tokens_core_memory,
+      fresh.num_tokens_functions_definitions,
+    ])
       expect(n).toBeGreaterThan(0);
     const tools = await client.agents.tools.list(agent.id);
     expect(fresh.functions_definitions.map((f) => f.function.name).sort()).toEqual(
@@ -92,13 +96,20 @@ describe('V1 context window and message search with the official client (sqlite)
 
     // A turn in which the agent edits its own memory: its messages join the context.
     llm.script([
-      { toolCalls: [{ name: 'memory_insert', arguments: { label: 'human', new_string: 'Grows tomatoes.' } }] },
+      {
+        toolCalls: [{ name: 'memory_insert', arguments: { label: 'human', new_string: 'Grows tomatoes.' } }],
+      },
       { content: 'Noted: tomatoes.' },
     ]);
-    await client.agents.messages.create(agent.id, { messages: [{ role: 'user', content: 'I grow tomatoes' }] });
+    await client.agents.messages.create(agent.id, {
+      messages: [{ role: 'user', content: 'I grow tomatoes' }],
+    });
     // A block edited from outside: the stored system message is now stale; the next turn
     // recompiles it, and the overview already shows the recompiled text.
-    await client.agents.blocks.update('persona', { agent_id: agent.id, value: 'I am a careful gardener who loves basil.' });
+    await client.agents.blocks.update('persona', {
+      agent_id: agent.id,
+      value: 'I am a careful gardener who loves basil.',
+    });
     const after = await context(agent.id);
     expect(after.num_messages).toBe(5); // system, user, assistant (tool call), tool return, assistant
     expect(after.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'assistant']);
@@ -147,13 +158,17 @@ describe('V1 context window and message search with the official client (sqlite)
     const agent = await client.agents.create({ name: 'search-agent', model: 'openai/gpt-4o-mini' });
     const other = await client.agents.create({ name: 'search-other', model: 'openai/gpt-4o-mini' });
     llm.script([{ content: 'Oolong is lovely.' }, { content: 'Noted.' }, { content: 'Also oolong here.' }]);
-    await client.agents.messages.create(agent.id, { messages: [{ role: 'user', content: 'I drink OOLONG daily' }] });
+    await client.agents.messages.create(agent.id, {
+      messages: [{ role: 'user', content: 'I drink OOLONG daily' }],
+    });
     const conv = await client.conversations.create({ agent_id: agent.id });
     const stream = await client.conversations.messages.create(conv.id, { input: 'nothing about tea' });
     for await (const _ of stream) {
       // drained
     }
-    await client.agents.messages.create(other.id, { messages: [{ role: 'user', content: 'oolong for me too' }] });
+    await client.agents.messages.create(other.id, {
+      messages: [{ role: 'user', content: 'oolong for me too' }],
+    });
 
     const hits = await client.messages.search({ query: 'oolong', agent_id: agent.id });
     expect(hits.map((h) => [h.message_type, (h as { content: unknown }).content])).toEqual([

@@ -21,7 +21,7 @@ import type { AgentRecord, JsonObject, MessageRecord } from '../store/records.js
 import type { Store } from '../store/store.js';
 import { recordToFileMessage } from './agent-files/message-mapping.js';
 import type { RequestContext } from './context.js';
-import { compileSystemText, type ConversationService } from './conversation-service.js';
+import { type ConversationService, compileSystemText } from './conversation-service.js';
 import { contextWindowFor } from './message-service.js';
 
 export interface ContextWindowDeps {

@@ -31,7 +31,11 @@ export interface MessageSearchHit {
 export class MessageSearch {
   constructor(private readonly store: Store) {}
 
-  async search(ctx: RequestContext, agent: AgentRecord, input: MessageSearchInput): Promise<MessageSearchHit[]> {
+  async search(
+    ctx: RequestContext,
+    agent: AgentRecord,
+    input: MessageSearchInput,
+  ): Promise<MessageSearchHit[]> {
     const found = await this.store.messages.search(ctx.org, {
       agentId: agent.id,
       query: input.query,

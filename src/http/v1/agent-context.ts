@@ -47,7 +47,10 @@ export function v1AgentContextRoutes(core: Core): Route[] {
         params: AgentIdParams,
         querystring: Type.Object({
           conversation_id: Type.Optional(
-            Type.String({ maxLength: 100, description: "A conversation of the agent (default: its default one)." }),
+            Type.String({
+              maxLength: 100,
+              description: 'A conversation of the agent (default: its default one).',
+            }),
           ),
         }),
         response: { 200: ContextWindowOverview },

@@ -14,7 +14,9 @@ const DateTime = Type.String({ maxLength: 64, description: 'ISO-8601 date-time.'
 
 export const SearchAllMessagesRequest = Type.Object({
   query: Type.String({ maxLength: 10_000 }),
-  search_mode: Type.Optional(Type.Union([Type.Literal('vector'), Type.Literal('fts'), Type.Literal('hybrid')])),
+  search_mode: Type.Optional(
+    Type.Union([Type.Literal('vector'), Type.Literal('fts'), Type.Literal('hybrid')]),
+  ),
   agent_id: Type.Optional(Type.Union([Id('agent'), Type.Null()])),
   conversation_id: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
@@ -44,9 +46,15 @@ export function v1MessageSearchRoutes(core: Core): Route[] {
       },
       handler: async ({ ctx, body }) => {
         if (!body.agent_id)
-          throw new LettaError('VALIDATION_ERROR', 'agent_id is required: this server searches one agent at a time');
+          throw new LettaError(
+            'VALIDATION_ERROR',
+            'agent_id is required: this server searches one agent at a time',
+          );
         if (body.conversation_id)
-          throw new LettaError('VALIDATION_ERROR', "conversation_id is not supported: search covers all of the agent's conversations");
+          throw new LettaError(
+            'VALIDATION_ERROR',
+            "conversation_id is not supported: search covers all of the agent's conversations",
+          );
         const agent = await core.agents.get(ctx, body.agent_id);
         return core.messageSearch.search(ctx, agent, {
           query: body.query,
