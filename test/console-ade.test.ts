@@ -162,6 +162,8 @@ describe.skipIf(!HAVE_CHROMIUM)(
       await expect
         .poll(() => page.locator('#context-window [data-part="messages"]').textContent())
         .toContain('Messages (6)');
+      // The part opened before the turn is still open, and shows the memory as it is now.
+      expect(await page.locator('#context-window [data-part="core"] details').getAttribute('open')).toBe('');
       await shoot(page, 'context', '#context-window');
       expect(errors).toEqual([]);
       await page.context().close();
@@ -205,7 +207,7 @@ describe.skipIf(!HAVE_CHROMIUM)(
       await available.getByRole('button', { name: 'Attach archival_memory_insert' }).click();
       await attached.getByText('archival_memory_insert').waitFor();
       await attached.getByRole('button', { name: 'Detach memory_replace' }).click();
-      await available.getByText('memory_replace').waitFor();
+      await available.getByText('memory_replace', { exact: true }).waitFor();
       const tools = await json<{ name: string }[]>(`/v1/agents/${agent.id}/tools?limit=100`);
       expect(tools.map((t) => t.name)).toContain('archival_memory_insert');
       expect(tools.map((t) => t.name)).not.toContain('memory_replace');
@@ -313,7 +315,7 @@ describe.skipIf(!HAVE_CHROMIUM)(
         .toContain('too much cat');
       await expect.poll(() => page.locator('#runs tbody tr[data-run]').count()).toBe(2);
       await page.locator('#runs tbody tr[data-run]').first().getByRole('button').click();
-      await page.locator('#run-details .run-error', { hasText: 'too much cat' }).waitFor();
+      await page.locator('#run-details > .run-error', { hasText: 'too much cat' }).waitFor();
       expect(await page.locator('#run-details').textContent()).toContain('llm_api_error');
       expect(errors).toEqual([]);
       await page.context().close();
@@ -357,6 +359,11 @@ describe.skipIf(!HAVE_CHROMIUM)(
         '3 messages match “jasmine”',
       );
       expect(await page.locator('#message-hits li .kind').allTextContents()).toEqual(['You', 'Agent', 'You']);
+      expect(await page.locator('#message-hits li a').allTextContents()).toEqual([
+        'in Kyoto trip',
+        'in Default',
+        'in Default',
+      ]);
       await shoot(page, 'search', '#message-hits');
       await page.locator('#message-hits li', { hasText: 'I love jasmine tea' }).getByRole('link').click();
       await page.locator('#messages .user_message', { hasText: 'I love jasmine tea' }).waitFor();

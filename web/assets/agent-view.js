@@ -20,9 +20,10 @@ const agentPath = (id) => `/agents/${seg(id)}`;
  * edited and, unless it is the default one, it can be deleted (archived). `update(conversations)`
  * redraws the list (e.g. "last …" after a send).
  */
-function conversationList(agent, selected) {
+function conversationList(agent, selected, onList) {
   const list = h('ul', { class: 'convs', id: 'conversations' });
-  const update = (conversations) =>
+  const update = (conversations) => {
+    onList?.(conversations);
     fill(
       list,
       conversations.map((c) =>
@@ -39,6 +40,7 @@ function conversationList(agent, selected) {
         ),
       ),
     );
+  };
   const newSummary = h('input', { id: 'new-conv-summary', name: 'summary', maxlength: 200, autocomplete: 'off', placeholder: 'What it is about (optional)' });
   const button = h('button', { type: 'submit', class: 'secondary', id: 'new-conversation' }, 'New conversation');
   const createForm = h(
@@ -68,7 +70,7 @@ function conversationList(agent, selected) {
     'form',
     { class: 'conv-edit', id: 'conversation-summary' },
     h('label', { for: 'conv-summary' }, 'Summary of this conversation'),
-    h('div', { class: 'inline' }, summaryInput, saveSummary),
+    h('div', { class: 'stack' }, summaryInput, saveSummary),
   );
   editForm.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -77,6 +79,7 @@ function conversationList(agent, selected) {
       const value = summaryInput.value.trim();
       await api('PATCH', `/v1/conversations/${seg(selected.id)}`, { summary: value || null });
       selected.summary = value || null;
+      if (!selected.is_default) document.getElementById('chat-title').textContent = value || 'Conversation';
       update(await api('GET', `${agentPath(agent.id)}/conversations?limit=1000`));
       status('Saved the conversation summary.');
     } catch (err) {
@@ -240,7 +243,10 @@ export async function agentView(root, { agent: ref, conversation }, signal) {
   if (signal.aborted) return;
   document.title = `${agent.name} · letta-ts console`;
 
-  const convs = conversationList(agent, selected);
+  let knownConversations = conversations;
+  const convs = conversationList(agent, selected, (list) => {
+    knownConversations = list;
+  });
   convs.update(conversations);
   const conversationsUrl = `${agentPath(agent.id)}/conversations?limit=1000`;
   const memory = memoryPanel(agent);
@@ -260,7 +266,11 @@ export async function agentView(root, { agent: ref, conversation }, signal) {
     },
   });
   const archival = archivalPanel(agent);
-  const search = searchPanel(agent);
+  const search = searchPanel(agent, (id) => {
+    const c = knownConversations.find((x) => x.id === id);
+    if (!c) return null;
+    return c.is_default ? 'Default' : c.summary || `Conversation ${when(c.created_at)}`;
+  });
   const sideTabs = tabs('Agent panels', [
     { id: 'memory', label: 'Memory', panel: memory.panel },
     { id: 'context', label: 'Context', panel: context.panel, onShow: context.load },
@@ -377,6 +387,8 @@ export async function agentView(root, { agent: ref, conversation }, signal) {
             stop.hidden = false;
             stop.disabled = false;
           }
+          // The new run shows as running at once.
+          api('GET', runsUrl).then(runsView.update, () => {});
         },
       );
     } catch (err) {
@@ -412,7 +424,7 @@ export async function agentView(root, { agent: ref, conversation }, signal) {
       'div',
       { class: 'agent-grid' },
       convs.panel,
-      h('section', { class: 'panel chat', 'aria-labelledby': 'chat-title' }, h('h2', { id: 'chat-title' }, selected.is_default ? 'Default conversation' : 'Conversation'), list, composer),
+      h('section', { class: 'panel chat', 'aria-labelledby': 'chat-title' }, h('h2', { id: 'chat-title' }, selected.is_default ? 'Default conversation' : selected.summary || 'Conversation'), list, composer),
       h('div', { class: 'side' }, h('section', { class: 'panel', 'aria-label': 'Agent panels' }, sideTabs.root), runsView.panel),
     ),
   );

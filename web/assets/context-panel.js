@@ -31,11 +31,18 @@ function bar(key, share) {
 export function contextPanel(agent, conversation) {
   const body = h('div', { class: 'ctx', id: 'context-window', 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'Loading…'));
   const refreshButton = h('button', { type: 'button', class: 'secondary small', id: 'context-refresh' }, 'Refresh');
+  // Parts the user opened stay open when the panel reloads (after each turn).
+  const open = new Set();
   const show = (o) => {
     const max = o.context_window_size_max;
     const used = o.context_window_size_current;
     const list = parts(o);
-    const whole = h('div', { class: 'ctx-track whole', role: 'img', 'aria-label': `${fmt.format(used)} of ${fmt.format(max)} tokens used` }, list.map(([key, , n]) => bar(key, n / max)));
+    const whole = h(
+      'div',
+      { class: 'ctx-track whole', role: 'img', 'aria-label': `${fmt.format(used)} of ${fmt.format(max)} tokens used; compaction at 90%` },
+      list.map(([key, , n]) => bar(key, n / max)),
+      h('span', { class: 'ctx-threshold', title: 'Compaction starts at 90% of the window' }),
+    );
     fill(
       body,
       h(
@@ -55,14 +62,17 @@ export function contextPanel(agent, conversation) {
           h(
             'li',
             { 'data-part': key },
-            details
-              ? h('details', {}, h('summary', {}, partHead(key, label, n, max)), details)
-              : h('div', { class: 'ctx-plain' }, partHead(key, label, n, max)),
+            details ? openable(key, h('summary', {}, partHead(key, label, n, max)), details) : h('div', { class: 'ctx-plain' }, partHead(key, label, n, max)),
           ),
         ),
       ),
       h('p', { class: 'muted small' }, `${fmt.format(o.num_recall_memory)} messages stored in this conversation · ${fmt.format(o.num_archival_memory)} archival memories`),
     );
+  };
+  const openable = (key, summary, details) => {
+    const el = h('details', { open: open.has(key) }, summary, details);
+    el.addEventListener('toggle', () => (el.open ? open.add(key) : open.delete(key)));
+    return el;
   };
   const load = async () => {
     refreshButton.disabled = true;

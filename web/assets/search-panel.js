@@ -7,14 +7,15 @@ import { reportError } from './status.js';
 const KINDS = { user_message: 'You', assistant_message: 'Agent' };
 const LIMIT = 50;
 
-export function searchPanel(agent) {
+/** `conversationName(id)` names a conversation of the agent (or null when unknown). */
+export function searchPanel(agent, conversationName = () => null) {
   const query = h('input', { id: 'msg-query', name: 'query', type: 'search', autocomplete: 'off', maxlength: 10000, placeholder: 'Words to find' });
   const results = h('ol', { class: 'hits', id: 'message-hits', 'aria-label': 'Matching messages' });
   const caption = h('p', { class: 'muted small', id: 'message-hits-caption', 'aria-live': 'polite' });
   const form = h(
     'form',
     { id: 'message-search', role: 'search' },
-    h('label', { for: 'msg-query' }, 'Search messages'),
+    h('label', { for: 'msg-query', class: 'sr-only' }, 'Search messages'),
     h('div', { class: 'inline' }, query, h('button', { type: 'submit' }, 'Find')),
   );
   form.addEventListener('submit', async (event) => {
@@ -25,7 +26,7 @@ export function searchPanel(agent) {
       const hits = await api('POST', '/v1/messages/search', { query: q, agent_id: agent.id, limit: LIMIT });
       const count = hits.length === LIMIT ? `The newest ${LIMIT}` : String(hits.length);
       caption.textContent = `${count} ${hits.length === 1 ? 'message matches' : 'messages match'} “${q}”.`;
-      fill(results, hits.map((hit) => hitItem(agent, hit, q)));
+      fill(results, hits.map((hit) => hitItem(agent, hit, q, conversationName(hit.conversation_id))));
     } catch (err) {
       reportError(err);
     }
@@ -42,7 +43,7 @@ export function searchPanel(agent) {
   return { panel };
 }
 
-function hitItem(agent, hit, q) {
+function hitItem(agent, hit, q, conversation) {
   return h(
     'li',
     { class: `hit ${hit.message_type}`, 'data-message': hit.message_id },
@@ -51,7 +52,7 @@ function hitItem(agent, hit, q) {
       { class: 'meta' },
       h('span', { class: 'kind' }, KINDS[hit.message_type] ?? hit.message_type),
       h('time', { datetime: hit.created_at }, when(hit.created_at)),
-      h('a', { href: `#/agents/${seg(agent.id)}/c/${seg(hit.conversation_id)}` }, 'open conversation'),
+      h('a', { href: `#/agents/${seg(agent.id)}/c/${seg(hit.conversation_id)}`, title: 'Open this conversation' }, conversation ? `in ${conversation}` : 'open conversation'),
     ),
     h('div', { class: 'text' }, highlight(String(hit.content), q)),
   );

@@ -94,15 +94,16 @@ export function settingsPanel(agent, { onSaved } = {}) {
 function toolsSection(agent, attachedList, allList) {
   const attachedEl = h('ul', { class: 'tool-list', id: 'tools-attached', 'aria-label': 'Attached tools' });
   const availableEl = h('ul', { class: 'tool-list', id: 'tools-available', 'aria-label': 'Available tools' });
-  let attached = attachedList;
-  const all = allList;
+  const byName = (a, b) => a.name.localeCompare(b.name);
+  let attached = [...attachedList].sort(byName);
+  const all = [...allList].sort(byName);
   const row = (tool, op) => {
     const button = h('button', { type: 'button', class: 'secondary small', 'aria-label': `${op === 'attach' ? 'Attach' : 'Detach'} ${tool.name}` }, op === 'attach' ? 'Attach' : 'Detach');
     button.addEventListener('click', async () => {
       button.disabled = true;
       try {
         await api('PATCH', `/v1/agents/${seg(agent.id)}/tools/${op}/${seg(tool.id)}`);
-        attached = await api('GET', `/v1/agents/${seg(agent.id)}/tools?limit=1000`);
+        attached = (await api('GET', `/v1/agents/${seg(agent.id)}/tools?limit=1000`)).sort(byName);
         draw();
         status(`${op === 'attach' ? 'Attached' : 'Detached'} ${tool.name}.`);
         document.querySelector(`#tools-${op === 'attach' ? 'attached' : 'available'} [data-tool="${tool.id}"] button`)?.focus();
@@ -111,7 +112,7 @@ function toolsSection(agent, attachedList, allList) {
         button.disabled = false;
       }
     });
-    return h('li', { 'data-tool': tool.id }, h('span', { class: 'tool-info' }, h('code', {}, tool.name), h('small', { class: 'muted' }, tool.description ?? '')), button);
+    return h('li', { 'data-tool': tool.id }, h('span', { class: 'tool-info' }, h('code', {}, tool.name), h('small', { class: 'muted', title: tool.description ?? '' }, tool.description ?? '')), button);
   };
   const draw = () => {
     const ids = new Set(attached.map((t) => t.id));
