@@ -154,6 +154,39 @@ describe('V1 context window and message search with the official client (sqlite)
     await expect(context(other.id, { conversation_id: conv.id })).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it('after a compaction, the summary is its own part', async () => {
+    const agent = await client.agents.create({
+      name: 'ctx-compact',
+      model: 'openai/gpt-4o-mini',
+      context_window_limit: 3000,
+    });
+    const fixed = await context(agent.id);
+    expect(fixed.context_window_size_current).toBeLessThan(1200);
+    llm.script({ content: 'ok' });
+    await client.agents.messages.create(agent.id, {
+      messages: [{ role: 'user', content: 'word '.repeat(1500) }],
+    });
+    // The next message passes 90% of the window: the oldest message is summarised first.
+    llm.script([{ content: 'SUMMARY: the user typed many words.' }, { content: 'ok again' }]);
+    await client.agents.messages.create(agent.id, {
+      messages: [{ role: 'user', content: 'more '.repeat(600) }],
+    });
+    const o = await context(agent.id);
+    expect(o.summary_memory).toContain('SUMMARY: the user typed many words.');
+    expect(o.num_tokens_summary_memory).toBeGreaterThan(0);
+    expect(o.messages.map((m) => m.role)).toEqual(['system', 'summary', 'assistant', 'user', 'assistant']);
+    expect(o.num_messages).toBe(5);
+    expect(
+      o.num_tokens_system +
+        o.num_tokens_core_memory +
+        o.num_tokens_external_memory_summary +
+        o.num_tokens_summary_memory +
+        o.num_tokens_messages +
+        o.num_tokens_functions_definitions,
+    ).toBe(o.context_window_size_current);
+    expect(o.context_window_size_current).toBeLessThan(o.context_window_size_max);
+  });
+
   it('messages.search: one agent, every conversation, newest first; agent_id required', async () => {
     const agent = await client.agents.create({ name: 'search-agent', model: 'openai/gpt-4o-mini' });
     const other = await client.agents.create({ name: 'search-other', model: 'openai/gpt-4o-mini' });
