@@ -165,6 +165,8 @@ describe.skipIf(!HAVE_CHROMIUM)(
       // The part opened before the turn is still open, and shows the memory as it is now.
       expect(await page.locator('#context-window [data-part="core"] details').getAttribute('open')).toBe('');
       await shoot(page, 'context', '#context-window');
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await page.screenshot({ path: join(shots, 'context-dark.png'), fullPage: true });
       expect(errors).toEqual([]);
       await page.context().close();
     }, 60_000);
@@ -398,7 +400,8 @@ describe.skipIf(!HAVE_CHROMIUM)(
       await stop.waitFor();
       expect(await page.getByRole('button', { name: 'Send' }).isHidden()).toBe(true);
       await page.locator('#streaming-reply .text', { hasText: 'Let' }).waitFor();
-      await page.screenshot({ path: join(shots, 'stop-streaming.png'), fullPage: true });
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await page.screenshot({ path: join(shots, 'stop-streaming-dark.png'), fullPage: true });
       await stop.click();
       await expect
         .poll(() => page.locator('#status').textContent(), { timeout: 10_000 })
