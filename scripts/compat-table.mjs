@@ -63,6 +63,10 @@ const NOTES = {
   'post /v1/agents/{}/messages':
     'JSON or SSE (`streaming`); `stream_tokens`, `include_pings`, `include_return_message_types`; text content only',
   'patch /v1/agents/{}/reset-messages': '`add_default_initial_messages` is ignored',
+  'get /v1/agents/{}/context':
+    'the parts add up to `context_window_size_current`; a memory edit not yet compiled shows as the next call will see it',
+  'post /v1/messages/search':
+    'one agent (`agent_id` required), user and assistant messages, keyword only (`search_mode` accepted), newest first; `conversation_id` is refused',
   'get /v1/agents/{}': '1.x SDK callers get blocks/tools only with `include`',
   'get /v1/agents':
     '`name`, `tags` (any, or all with `match_all_tags`), `query_text`; `project_id`, `template_id`, `identity_id`… are ignored',

@@ -9,6 +9,7 @@ import { OutboundClient, OutboundPolicy } from './net/index.js';
 import { ConversationGate } from './runtime/conversation-gate.js';
 import { createProviderRegistry, type ProviderRegistry } from './runtime/llm/index.js';
 import { RunChannels } from './runtime/run-channel.js';
+import { recoverOrphanRuns, startRunSweeper } from './runtime/run-recovery.js';
 import { warmTokenizer } from './runtime/tokens.js';
 import { sandboxConfigFromEnv, ToolSandbox } from './runtime/tools/sandbox/tool-sandbox.js';
 import { Turns } from './runtime/turn.js';
@@ -19,12 +20,13 @@ import { ArchivalService } from './services/archival-service.js';
 import { ArchiveService } from './services/archive-service.js';
 import { BlockService } from './services/block-service.js';
 import { CallbackService } from './services/callback-service.js';
+import { ContextWindowService } from './services/context-window-service.js';
 import { ConversationService } from './services/conversation-service.js';
 import { CustomToolService } from './services/custom-tool-service.js';
 import { MessageHistory } from './services/message-history.js';
+import { MessageSearch } from './services/message-search.js';
 import { MessageService } from './services/message-service.js';
 import { Readiness } from './services/readiness.js';
-import { recoverOrphanRuns, startRunSweeper } from './runtime/run-recovery.js';
 import { RunService } from './services/run-service.js';
 import type { Services } from './services/services.js';
 import { ToolService } from './services/tool-service.js';
@@ -189,6 +191,13 @@ export async function createCore(
       messages,
       history: new MessageHistory(store),
       runs: new RunService(store, signals),
+      contextWindows: new ContextWindowService({
+        store,
+        conversations,
+        providers,
+        defaultContextWindow: config.defaultContextWindow,
+      }),
+      messageSearch: new MessageSearch(store),
       archival,
       archives: new ArchiveService(store, archival, providers, config.defaultEmbeddingHandle),
       apiKeys: new ApiKeyService(store),

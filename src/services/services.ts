@@ -3,6 +3,7 @@
  * are not services (config values, the logger, readiness, the provider registry for model lists,
  * the run channels for live streams). Built by `createCore` (`src/core.ts`); never the store.
  */
+
 import type { ServerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../runtime/llm/index.js';
@@ -14,9 +15,11 @@ import type { ArchivalService } from './archival-service.js';
 import type { ArchiveService } from './archive-service.js';
 import type { BlockService } from './block-service.js';
 import type { CallbackService } from './callback-service.js';
+import type { ContextWindowService } from './context-window-service.js';
 import type { ConversationService } from './conversation-service.js';
 import type { CustomToolService } from './custom-tool-service.js';
 import type { MessageHistory } from './message-history.js';
+import type { MessageSearch } from './message-search.js';
 import type { MessageService } from './message-service.js';
 import type { Readiness } from './readiness.js';
 import type { RunService } from './run-service.js';
@@ -38,6 +41,10 @@ export interface Services {
   messages: MessageService;
   /** Reading stored messages (as Letta typed messages, with failed turns marked). */
   history: MessageHistory;
+  /** What the next model call of a conversation will contain (`/v1/agents/{id}/context`). */
+  contextWindows: ContextWindowService;
+  /** Keyword search over an agent's messages (`/v1/messages/search`). */
+  messageSearch: MessageSearch;
   /** Reading runs, their steps and their stored events. */
   runs: RunService;
   archival: ArchivalService;

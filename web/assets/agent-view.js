@@ -1,16 +1,29 @@
-// #/agents/<id>[/c/<conversation>] — one agent: conversations, messages and composer, memory
-// blocks (editable), recent runs.
+// #/agents/<id>[/c/<conversation>] — one agent: conversations, messages and composer (with a
+// Stop button while a reply streams); beside them, tabs for memory blocks (editable), the context
+// window, settings and archival memory; recent runs with their details.
 import { api, seg, streamNdjson } from './api.js';
+import { archivalPanel } from './archival-panel.js';
+import { contextPanel } from './context-panel.js';
 import { fill, h, when, whenShort } from './dom.js';
 import { messageItem } from './messages.js';
-import { reportError, status } from './status.js';
+import { runDetailsHost } from './run-details.js';
+import { searchPanel } from './search-panel.js';
+import { settingsPanel } from './settings-panel.js';
+import { reportError, status, statusNext } from './status.js';
+import { tabs } from './tabs.js';
 
 const agentPath = (id) => `/agents/${seg(id)}`;
 
-/** The conversation nav; `update(conversations)` redraws it (e.g. "last …" after a send). */
-function conversationList(agent, selected) {
+/**
+ * The conversation nav: each conversation with its summary (or its start date) and when it last
+ * had a message; a new conversation takes an optional summary; the selected one's summary can be
+ * edited and, unless it is the default one, it can be deleted (archived). `update(conversations)`
+ * redraws the list (e.g. "last …" after a send).
+ */
+function conversationList(agent, selected, onList) {
   const list = h('ul', { class: 'convs', id: 'conversations' });
-  const update = (conversations) =>
+  const update = (conversations) => {
+    onList?.(conversations);
     fill(
       list,
       conversations.map((c) =>
@@ -20,24 +33,82 @@ function conversationList(agent, selected) {
           h(
             'a',
             { href: `#/agents/${seg(agent.id)}/c/${seg(c.id)}`, 'aria-current': c.id === selected.id ? 'page' : false },
-            c.is_default ? 'Default' : c.summary || `Conversation ${when(c.created_at)}`,
+            h('span', { class: 'conv-title' }, c.is_default ? 'Default' : c.summary || `Conversation ${when(c.created_at)}`),
+            c.is_default && c.summary ? h('small', { class: 'conv-summary' }, c.summary) : null,
             h('small', {}, c.last_message_at ? `last message ${whenShort(c.last_message_at)}` : 'no messages'),
           ),
         ),
       ),
     );
-  const button = h('button', { type: 'button', class: 'secondary', id: 'new-conversation' }, 'New conversation');
-  button.addEventListener('click', async () => {
+  };
+  const newSummary = h('input', { id: 'new-conv-summary', name: 'summary', maxlength: 200, autocomplete: 'off', placeholder: 'What it is about (optional)' });
+  const button = h('button', { type: 'submit', class: 'secondary', id: 'new-conversation' }, 'New conversation');
+  const createForm = h(
+    'form',
+    { class: 'conv-new' },
+    h('label', { for: 'new-conv-summary', class: 'sr-only' }, 'Summary of the new conversation'),
+    newSummary,
+    button,
+  );
+  createForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
     button.disabled = true;
     try {
-      const conv = await api('POST', `${agentPath(agent.id)}/conversations`, {});
+      const summary = newSummary.value.trim();
+      const conv = await api('POST', `${agentPath(agent.id)}/conversations`, summary ? { summary } : {});
       location.hash = `#/agents/${seg(agent.id)}/c/${seg(conv.id)}`;
     } catch (err) {
       reportError(err);
       button.disabled = false;
     }
   });
-  const panel = h('nav', { class: 'panel', 'aria-labelledby': 'conv-title' }, h('h2', { id: 'conv-title' }, 'Conversations'), list, button);
+
+  // The selected conversation: edit its summary; archive it (not the default one).
+  const summaryInput = h('input', { id: 'conv-summary', name: 'summary', maxlength: 200, autocomplete: 'off', value: selected.summary ?? '' });
+  const saveSummary = h('button', { type: 'submit', class: 'secondary small' }, 'Save summary');
+  const editForm = h(
+    'form',
+    { class: 'conv-edit', id: 'conversation-summary' },
+    h('label', { for: 'conv-summary' }, 'Summary of this conversation'),
+    h('div', { class: 'stack' }, summaryInput, saveSummary),
+  );
+  editForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    saveSummary.disabled = true;
+    try {
+      const value = summaryInput.value.trim();
+      await api('PATCH', `/v1/conversations/${seg(selected.id)}`, { summary: value || null });
+      selected.summary = value || null;
+      if (!selected.is_default) document.getElementById('chat-title').textContent = value || 'Conversation';
+      update(await api('GET', `${agentPath(agent.id)}/conversations?limit=1000`));
+      status('Saved the conversation summary.');
+    } catch (err) {
+      reportError(err);
+    } finally {
+      saveSummary.disabled = false;
+    }
+  });
+  const archive = selected.is_default ? null : h('button', { type: 'button', class: 'danger secondary small', id: 'delete-conversation' }, 'Delete conversation');
+  archive?.addEventListener('click', async () => {
+    archive.disabled = true;
+    try {
+      await api('DELETE', `/v1/conversations/${seg(selected.id)}`);
+      statusNext('Deleted the conversation.');
+      location.hash = `#/agents/${seg(agent.id)}`;
+    } catch (err) {
+      reportError(err);
+      archive.disabled = false;
+    }
+  });
+  const panel = h(
+    'nav',
+    { class: 'panel', 'aria-labelledby': 'conv-title' },
+    h('h2', { id: 'conv-title' }, 'Conversations'),
+    list,
+    createForm,
+    editForm,
+    archive,
+  );
   return { panel, update };
 }
 
@@ -98,11 +169,12 @@ function memoryPanel(agent) {
     }
   };
   update(agent.memory.blocks);
-  const panel = h('section', { class: 'panel', 'aria-labelledby': 'memory-title' }, h('h2', { id: 'memory-title' }, 'Memory'), list);
+  const panel = h('div', {}, h('h2', { id: 'memory-title' }, 'Memory blocks'), list);
   return { panel, update };
 }
 
 function runsPanel() {
+  const details = runDetailsHost();
   const body = h('tbody');
   const table = h(
     'table',
@@ -124,7 +196,7 @@ function runsPanel() {
             h(
               'tr',
               { 'data-run': r.id, title: r.id },
-              h('td', {}, h('time', { datetime: r.created_at, title: when(r.created_at) }, whenShort(r.created_at))),
+              h('td', {}, runButton(r, details)),
               h('td', {}, h('span', { class: `badge ${statusClass(r.status)}` }, r.status)),
               h('td', {}, r.stop_reason ?? ''),
               h('td', { class: 'num', title: `prompt ${r.total_usage.prompt_tokens} + completion ${r.total_usage.completion_tokens}` }, r.total_usage.total_tokens),
@@ -132,8 +204,26 @@ function runsPanel() {
             ),
           ),
     );
-  const panel = h('section', { class: 'panel', 'aria-labelledby': 'runs-title' }, h('h2', { id: 'runs-title' }, 'Recent runs'), table);
+  const panel = h(
+    'section',
+    { class: 'panel', 'aria-labelledby': 'runs-title' },
+    h('h2', { id: 'runs-title' }, 'Recent runs'),
+    h('p', { class: 'muted small' }, 'Open a run for its steps, tool calls, usage and timings.'),
+    table,
+    details.host,
+  );
   return { panel, update };
+}
+
+/** The run's start time as a button that opens (or closes) its details below the table. */
+function runButton(r, details) {
+  const button = h(
+    'button',
+    { type: 'button', class: 'link', 'aria-expanded': details.shown() === r.id ? 'true' : 'false', 'aria-controls': 'run-details', 'aria-label': `Details of the run started ${when(r.created_at)}` },
+    h('time', { datetime: r.created_at, title: when(r.created_at) }, whenShort(r.created_at)),
+  );
+  button.addEventListener('click', () => details.show(r.id, button));
+  return button;
 }
 
 function statusClass(s) {
@@ -153,12 +243,41 @@ export async function agentView(root, { agent: ref, conversation }, signal) {
   if (signal.aborted) return;
   document.title = `${agent.name} · letta-ts console`;
 
-  const convs = conversationList(agent, selected);
+  let knownConversations = conversations;
+  const convs = conversationList(agent, selected, (list) => {
+    knownConversations = list;
+  });
   convs.update(conversations);
   const conversationsUrl = `${agentPath(agent.id)}/conversations?limit=1000`;
   const memory = memoryPanel(agent);
   const runsView = runsPanel();
   runsView.update(runs);
+  const context = contextPanel(agent, selected);
+  const title = h('h1', {}, agent.name);
+  const modelLine = h('code', { id: 'agent-model' }, agent.model ?? '(no model)');
+  const settings = settingsPanel(agent, {
+    onSaved: (updated) => {
+      agent.name = updated.name;
+      agent.model = updated.model;
+      title.textContent = updated.name;
+      modelLine.textContent = updated.model ?? '(no model)';
+      document.title = `${updated.name} · letta-ts console`;
+      if (sideTabs.current() === 'context') context.load();
+    },
+  });
+  const archival = archivalPanel(agent);
+  const search = searchPanel(agent, (id) => {
+    const c = knownConversations.find((x) => x.id === id);
+    if (!c) return null;
+    return c.is_default ? 'Default' : c.summary || `Conversation ${when(c.created_at)}`;
+  });
+  const sideTabs = tabs('Agent panels', [
+    { id: 'memory', label: 'Memory', panel: memory.panel },
+    { id: 'context', label: 'Context', panel: context.panel, onShow: context.load },
+    { id: 'settings', label: 'Settings', panel: settings.panel, onShow: settings.load },
+    { id: 'archival', label: 'Archival', panel: archival.panel, onShow: archival.load },
+    { id: 'search', label: 'Search', panel: search.panel },
+  ]);
   const list = h('ol', { class: 'messages', id: 'messages', 'aria-label': 'Messages' });
   const showMessages = (items) => {
     fill(list, items.length === 0 ? h('li', { class: 'muted empty' }, 'No messages yet. Say hello below.') : items.map(messageItem));
@@ -168,12 +287,29 @@ export async function agentView(root, { agent: ref, conversation }, signal) {
 
   const input = h('textarea', { id: 'composer-input', name: 'message', rows: 3, required: true, maxlength: 100000, placeholder: 'Message the agent (Enter sends, Shift+Enter for a new line)' });
   const send = h('button', { type: 'submit' }, 'Send');
+  // Shown while a reply streams: cancels the run (POST /agents/{agent}/messages/cancel).
+  const stop = h('button', { type: 'button', class: 'danger', id: 'stop', hidden: true }, 'Stop');
+  let runId = null;
+  let stopping = false;
+  stop.addEventListener('click', async () => {
+    if (!runId) return;
+    stop.disabled = true;
+    stopping = true;
+    status('Stopping…', 'busy');
+    try {
+      await api('POST', `${agentPath(agent.id)}/messages/cancel`, { run_ids: [runId] });
+    } catch (err) {
+      // NOTHING_TO_CANCEL: the run ended meanwhile.
+      if (err?.code !== 'NOTHING_TO_CANCEL') reportError(err);
+    }
+  });
   const composer = h(
     'form',
     { class: 'composer', id: 'composer' },
     h('label', { for: 'composer-input', class: 'sr-only' }, 'Message'),
     input,
     send,
+    stop,
   );
   input.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
@@ -193,6 +329,8 @@ export async function agentView(root, { agent: ref, conversation }, signal) {
     convs.update(latestConvs);
     memory.update(fresh.memory.blocks);
     runsView.update(latestRuns);
+    if (sideTabs.current() === 'context') await context.load();
+    if (sideTabs.current() === 'archival') await archival.load();
   };
 
   composer.addEventListener('submit', async (event) => {
@@ -200,6 +338,8 @@ export async function agentView(root, { agent: ref, conversation }, signal) {
     const text = input.value.trim();
     if (!text) return;
     send.disabled = true;
+    runId = null;
+    stopping = false;
     input.value = '';
     list.querySelector('.empty')?.remove();
     list.appendChild(messageItem({ message_type: 'user_message', content: text, date: new Date().toISOString() }));
@@ -232,11 +372,23 @@ export async function agentView(root, { agent: ref, conversation }, signal) {
             status(`The run failed: ${failure}`, 'error');
           } else if (line.done) {
             // The error line came first: keep its detail, add the stop reason.
-            if (failure) status(`The run failed (${line.stop_reason ?? 'error'}): ${failure}`, 'error');
+            if (line.stop_reason === 'cancelled' && stopping) status('Stopped: the run was cancelled.');
+            else if (failure) status(`The run failed (${line.stop_reason ?? 'error'}): ${failure}`, 'error');
             else if (line.stop_reason && line.stop_reason !== 'end_turn') status(`Stopped: ${line.stop_reason}`, 'error');
             else status('');
           }
           list.scrollTop = list.scrollHeight;
+        },
+        undefined,
+        (res) => {
+          runId = res.headers.get('x-run-id');
+          if (runId) {
+            send.hidden = true;
+            stop.hidden = false;
+            stop.disabled = false;
+          }
+          // The new run shows as running at once.
+          api('GET', runsUrl).then(runsView.update, () => {});
         },
       );
     } catch (err) {
@@ -244,6 +396,9 @@ export async function agentView(root, { agent: ref, conversation }, signal) {
       reportError(err);
       failure = failure ?? 'request failed';
     } finally {
+      runId = null;
+      stop.hidden = true;
+      send.hidden = false;
       send.disabled = false;
       // A failed turn gives the text back, to send again once the problem is fixed.
       if (failure && !input.value) input.value = text;
@@ -262,15 +417,15 @@ export async function agentView(root, { agent: ref, conversation }, signal) {
       'div',
       { class: 'agent-head' },
       h('p', { class: 'crumbs' }, h('a', { href: '#/' }, 'Agents'), ' / '),
-      h('h1', {}, agent.name),
-      h('p', { class: 'muted' }, h('code', {}, agent.model ?? '(default model)'), ' · ', agent.agent_type, ' · ', h('code', {}, agent.id)),
+      title,
+      h('p', { class: 'muted' }, modelLine, ' · ', agent.agent_type, ' · ', h('code', {}, agent.id)),
     ),
     h(
       'div',
       { class: 'agent-grid' },
       convs.panel,
-      h('section', { class: 'panel chat', 'aria-labelledby': 'chat-title' }, h('h2', { id: 'chat-title' }, selected.is_default ? 'Default conversation' : 'Conversation'), list, composer),
-      h('div', { class: 'side' }, memory.panel, runsView.panel),
+      h('section', { class: 'panel chat', 'aria-labelledby': 'chat-title' }, h('h2', { id: 'chat-title' }, selected.is_default ? 'Default conversation' : selected.summary || 'Conversation'), list, composer),
+      h('div', { class: 'side' }, h('section', { class: 'panel', 'aria-label': 'Agent panels' }, sideTabs.root), runsView.panel),
     ),
   );
   list.scrollTop = list.scrollHeight;

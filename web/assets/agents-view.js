@@ -1,7 +1,7 @@
 // #/ — the agent list and the "new agent" form.
 import { api, seg } from './api.js';
 import { fill, h, when } from './dom.js';
-import { reportError, status } from './status.js';
+import { reportError, statusNext } from './status.js';
 
 const NAME_PATTERN = '[A-Za-z0-9][A-Za-z0-9 ._\\-]{0,99}';
 
@@ -67,7 +67,7 @@ function newAgentForm(models) {
     button.disabled = true;
     try {
       const agent = await api('POST', '/agents', body);
-      status(`Created agent ${agent.name}.`);
+      statusNext(`Created agent ${agent.name}.`);
       location.hash = `#/agents/${seg(agent.id)}`;
     } catch (err) {
       reportError(err);

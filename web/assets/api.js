@@ -65,16 +65,18 @@ export async function api(method, path, body, signal) {
   });
   if (!res.ok) throw await failure(res);
   if (res.status === 204) return null;
-  return res.json();
+  const text = await res.text();
+  return text ? JSON.parse(text) : null;
 }
 
 /**
  * POSTs `body` and calls `onLine(obj)` for each NDJSON line as it arrives; resolves when the
- * stream ends.
+ * stream ends. `onStart(response)` runs once the answer's headers are in (e.g. `x-run-id`).
  */
-export async function streamNdjson(path, body, onLine, signal) {
+export async function streamNdjson(path, body, onLine, signal, onStart) {
   const res = await fetch(path, { method: 'POST', headers: headers(true), body: JSON.stringify(body), signal });
   if (!res.ok) throw await failure(res);
+  onStart?.(res);
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
   let buffered = '';

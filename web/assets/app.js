@@ -4,7 +4,7 @@ import { agentView } from './agent-view.js';
 import { agentsView } from './agents-view.js';
 import { ApiError, apiKey, onUnauthorized, setApiKey } from './api.js';
 import { fill, h } from './dom.js';
-import { reportError, status } from './status.js';
+import { reportError, status, statusOnNavigate } from './status.js';
 
 const view = document.getElementById('view');
 const authForm = document.getElementById('auth');
@@ -56,7 +56,7 @@ async function render() {
 }
 
 window.addEventListener('hashchange', () => {
-  status('');
+  statusOnNavigate();
   render();
 });
 render();

@@ -16,3 +16,16 @@ export function reportError(err) {
   if (err?.name === 'AbortError') return;
   status(err instanceof Error ? err.message : String(err), 'error');
 }
+
+let next = '';
+
+/** A message for the page the app is about to show (the status line is cleared on navigation). */
+export function statusNext(text) {
+  next = text;
+}
+
+/** Called on navigation: shows the pending message, if any, else clears the line. */
+export function statusOnNavigate() {
+  status(next);
+  next = '';
+}

@@ -1,5 +1,6 @@
 /** The Letta V1 REST API (`/v1/…`), one module per resource; listed in `../routes.ts`. */
 import type { RouteModule } from '../route.js';
+import { v1AgentContextRoutes } from './agent-context.js';
 import { v1AgentFileRoutes } from './agent-files.js';
 import { v1AgentMessageRoutes } from './agent-messages.js';
 import { v1AgentRoutes } from './agents.js';
@@ -9,6 +10,7 @@ import { v1BlockRoutes } from './blocks.js';
 import { v1CallbackSecretRoutes } from './callback-secret.js';
 import { v1ConversationRoutes } from './conversations.js';
 import { v1CustomToolRoutes } from './custom-tools.js';
+import { v1MessageSearchRoutes } from './message-search.js';
 import { v1ModelRoutes } from './models.js';
 import { v1RunRoutes } from './runs.js';
 import { v1StepRoutes } from './steps.js';
@@ -16,8 +18,10 @@ import { v1ToolRoutes } from './tools.js';
 
 export const V1_ROUTES: RouteModule[] = [
   v1AgentRoutes,
+  v1AgentContextRoutes,
   v1AgentFileRoutes,
   v1AgentMessageRoutes,
+  v1MessageSearchRoutes,
   v1ArchiveRoutes,
   v1BlockRoutes,
   v1ToolRoutes,
