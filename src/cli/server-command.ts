@@ -54,8 +54,14 @@ export async function runServer(flags: ServerFlags): Promise<number> {
   if (core.providers.providers.length === 0) log.warn(NO_PROVIDER_WARNING);
   // The tokenizer tables load once the server answers (counts are estimated until then).
   setImmediate(() => void warmTokenizer());
-  // Load the Python sandbox's workers now, in the background, so the first tool call is warm.
-  if (core.customTools.sandbox.config.prewarm) setImmediate(() => void core.customTools.sandbox.warm());
+  // Load the Python sandbox's workers now, in the background, so the first tool call is warm;
+  // with `auto`, only when there is Python to run (each warm worker holds about 115 MiB).
+  const prewarm = core.customTools.sandbox.config.prewarm;
+  if (prewarm !== 'never')
+    setImmediate(async () => {
+      const wanted = prewarm === 'always' || (await core.store.tools.pythonInUse().catch(() => true));
+      if (wanted) void core.customTools.sandbox.warm();
+    });
   if (config.apiKey && config.apiKey.length < 16 && (config.auth || config.secure)) {
     log.warn('LETTA_API_KEY is shorter than 16 characters: use a long random key');
   }

@@ -119,6 +119,29 @@ export class ToolRepository {
     return q;
   }
 
+  /**
+   * Whether any organization has Python to run: a custom Python tool, or `run_code` attached to
+   * an agent (the server then loads its Python sandbox at start).
+   */
+  async pythonInUse(): Promise<boolean> {
+    const custom = await this.db
+      .selectFrom('tools')
+      .select('id')
+      .where('tool_type', '=', 'custom')
+      .where((eb) => eb.or([eb('source_type', 'is', null), eb('source_type', '=', 'python')]))
+      .limit(1)
+      .executeTakeFirst();
+    if (custom) return true;
+    const runCode = await this.db
+      .selectFrom('agents_tools')
+      .innerJoin('tools', 'tools.id', 'agents_tools.tool_id')
+      .select('tools.id')
+      .where('tools.name', '=', 'run_code')
+      .limit(1)
+      .executeTakeFirst();
+    return runCode !== undefined;
+  }
+
   async listForAgent(org: string, agentId: string): Promise<ToolRecord[]> {
     return (await FOR_AGENT.rows(this.db, this.dialect, [org, agentId])).map(fromRow);
   }

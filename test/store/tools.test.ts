@@ -1,7 +1,7 @@
 /**
  * The storage conformance suite, tools: run unchanged on a real SQLite file and a real
  * PostgreSQL database (`describe.each(DIALECTS)`).
- * Tools: insertMissing by name, attach (idempotent) and detach.
+ * Tools: insertMissing by name, attach (idempotent) and detach, whether Python is in use.
  */
 import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.js';
@@ -9,6 +9,35 @@ import { ids, storeFixture, toolRecord } from '../support/store-fixture.js';
 
 describe.each(DIALECTS)('store: tools (%s)', (dialect) => {
   const { store, newOrg, seedAgent } = storeFixture(dialect);
+
+  // First in the file: the suite's database holds no tool yet.
+  it('knows whether any organization has Python to run (the sandbox then loads at start)', async () => {
+    expect(await store.tools.pythonInUse()).toBe(false);
+    const org = await newOrg();
+    const { agent } = await seedAgent(org);
+    const js = {
+      ...toolRecord(org, 'js_tool'),
+      tool_type: 'custom',
+      source_type: 'javascript',
+      source_code: 'x',
+    };
+    const runCode = toolRecord(org, 'run_code');
+    await store.tools.insertMissing([js, runCode]);
+    expect(await store.tools.pythonInUse()).toBe(false);
+    await store.tools.attach(org, agent.id, [runCode.id]);
+    expect(await store.tools.pythonInUse()).toBe(true);
+    await store.tools.detach(org, agent.id, runCode.id);
+    expect(await store.tools.pythonInUse()).toBe(false);
+    const py = {
+      ...toolRecord(org, 'py_tool'),
+      tool_type: 'custom',
+      source_type: 'python',
+      source_code: 'def py_tool(): pass',
+    };
+    await store.tools.insertMissing([py]);
+    expect(await store.tools.pythonInUse()).toBe(true);
+    await store.tools.delete(org, py.id);
+  });
 
   it('insertMissing is idempotent by name', async () => {
     const org = await newOrg();

@@ -21,8 +21,13 @@ import { parseToolHosts, ToolFetcher } from './tool-fetch.js';
 export interface SandboxConfig {
   /** Warm Python workers (LETTA_TOOL_WORKERS, default 2). */
   workers: number;
-  /** Load the workers when the server starts (LETTA_TOOL_PREWARM, default on; `0`: on first use). */
-  prewarm?: boolean | undefined;
+  /**
+   * When the Python workers load (LETTA_TOOL_PREWARM): `auto` (default) at start when the
+   * database has Python to run (a custom Python tool, `run_code` attached), else on first use
+   * (creating a Python tool is one: its schema is read in the sandbox); `1` always at start;
+   * `0` on first use. A warm worker holds about 115 MiB.
+   */
+  prewarm?: 'auto' | 'always' | 'never' | undefined;
   /** Wall-clock limit of one call (LETTA_TOOL_TIMEOUT_SECONDS, default 30). */
   timeoutMs: number;
   /** WebAssembly memory limit of a worker (LETTA_TOOL_MEMORY_MB, default 512). */
@@ -85,7 +90,7 @@ export function sandboxConfigFromEnv(env: NodeJS.ProcessEnv, outboundAllow?: Out
     outboundAllow: outboundAllow ?? parseOutboundAllow(env.LETTA_OUTBOUND_ALLOW),
     fetchMaxBytes: Math.floor(positive(env, 'LETTA_TOOL_FETCH_MAX_BYTES', 5_000_000)),
     workers: Math.max(1, Math.floor(positive(env, 'LETTA_TOOL_WORKERS', 2))),
-    prewarm: env.LETTA_TOOL_PREWARM !== '0',
+    prewarm: env.LETTA_TOOL_PREWARM === '0' ? 'never' : env.LETTA_TOOL_PREWARM === '1' ? 'always' : 'auto',
     timeoutMs: positive(env, 'LETTA_TOOL_TIMEOUT_SECONDS', 30) * 1000,
     memoryMb: Math.floor(positive(env, 'LETTA_TOOL_MEMORY_MB', 512)),
     outputLimit: Math.floor(positive(env, 'LETTA_TOOL_OUTPUT_LIMIT', 100_000)),
