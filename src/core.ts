@@ -20,6 +20,7 @@ import { ArchivalService } from './services/archival-service.js';
 import { ArchiveService } from './services/archive-service.js';
 import { BlockService } from './services/block-service.js';
 import { CallbackService } from './services/callback-service.js';
+import { ContextMaintenanceService } from './services/context-maintenance-service.js';
 import { ContextWindowService } from './services/context-window-service.js';
 import { ConversationService } from './services/conversation-service.js';
 import { CustomToolService } from './services/custom-tool-service.js';
@@ -195,6 +196,13 @@ export async function createCore(
         store,
         conversations,
         providers,
+        defaultContextWindow: config.defaultContextWindow,
+      }),
+      contextMaintenance: new ContextMaintenanceService({
+        store,
+        gate,
+        providers,
+        defaultModel: () => config.defaultLlmHandle ?? providers.defaultChatHandle(),
         defaultContextWindow: config.defaultContextWindow,
       }),
       messageSearch: new MessageSearch(store),

@@ -102,12 +102,15 @@ function transcriptOf(evicted: MessageRecord[]): string {
   return text.length <= CLIP_CHARS ? text : `…${text.slice(text.length - CLIP_CHARS)}`;
 }
 
-/** Who and where a compaction happens: the turn's agent, conversation, run and model. */
+/**
+ * Who and where a compaction happens: the turn's agent, conversation, run and model (`run` null
+ * when the API asked for it: `POST /v1/agents/{id}/summarize`).
+ */
 export interface CompactionScope {
   ctx: RequestContext;
   agent: AgentRecord;
   conversationId: string;
-  run: RunRecord;
+  run: RunRecord | null;
   model: ResolvedModel;
   signal: AbortSignal;
 }

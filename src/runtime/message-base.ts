@@ -1,11 +1,14 @@
-/** The fields every message a run writes shares: who, where, which run, when; the rest empty. */
+/**
+ * The fields every message a run writes shares: who, where, which run (none for a compaction the
+ * API asked for), when; the rest empty.
+ */
 import type { AgentRecord, NewMessage, RunRecord } from '../store/records.js';
 
 export function messageBase(
   org: string,
   agent: AgentRecord,
   conversationId: string,
-  run: RunRecord,
+  run: Pick<RunRecord, 'id'> | null,
   at: string,
 ): Omit<NewMessage, 'id' | 'role'> {
   return {
@@ -18,7 +21,7 @@ export function messageBase(
     tool_call_id: null,
     name: null,
     status: null,
-    run_id: run.id,
+    run_id: run?.id ?? null,
     step_id: null,
     otid: null,
     tokens: 0,

@@ -125,4 +125,77 @@ export class RunService {
   listRunSteps(ctx: RequestContext, runId: string): Promise<StepRecord[]> {
     return this.store.runs.listSteps(ctx.org, runId);
   }
+  /**
+   * `RunMetrics` as far as the store knows: start and duration (from `created_at` and
+   * `completed_at`), steps, and the tools the run called (their ids when the agent still has a
+   * tool of that name, else the name). Cloud-only fields are null.
+   */
+  async runMetrics(ctx: RequestContext, id: string): Promise<RunMetrics> {
+    const run = await this.get(ctx, id);
+    const [messages, tools] = await Promise.all([
+      this.store.messages.list(ctx.org, { runId: run.id, limit: 10_000, order: 'asc' }),
+      this.store.tools.listForAgent(ctx.org, run.agent_id),
+    ]);
+    const names = new Set<string>();
+    for (const m of messages) for (const call of m.tool_calls ?? []) names.add(call.name);
+    const byName = new Map(tools.map((t) => [t.name, t.id]));
+    const start = Date.parse(run.created_at);
+    return {
+      id: run.id,
+      agent_id: run.agent_id,
+      project_id: null,
+      run_start_ns: start * 1_000_000,
+      run_ns: run.completed_at ? (Date.parse(run.completed_at) - start) * 1_000_000 : null,
+      num_steps: run.step_count,
+      tools_used: [...names].map((n) => byName.get(n) ?? n),
+      template_id: null,
+      base_template_id: null,
+    };
+  }
+
+  /** `StepMetrics` as far as the store knows: the step's start; timings it never measured are null. */
+  async stepMetrics(ctx: RequestContext, id: string): Promise<StepMetrics> {
+    const step = await this.getStep(ctx, id);
+    return {
+      id: step.id,
+      provider_id: null,
+      run_id: step.run_id,
+      agent_id: step.agent_id,
+      step_start_ns: Date.parse(step.created_at) * 1_000_000,
+      llm_request_start_ns: null,
+      llm_request_ns: null,
+      tool_execution_ns: null,
+      step_ns: null,
+      base_template_id: null,
+      template_id: null,
+      project_id: null,
+    };
+  }
+}
+
+export interface RunMetrics {
+  id: string;
+  agent_id: string;
+  project_id: null;
+  run_start_ns: number;
+  run_ns: number | null;
+  num_steps: number;
+  tools_used: string[];
+  template_id: null;
+  base_template_id: null;
+}
+
+export interface StepMetrics {
+  id: string;
+  provider_id: null;
+  run_id: string;
+  agent_id: string;
+  step_start_ns: number;
+  llm_request_start_ns: null;
+  llm_request_ns: null;
+  tool_execution_ns: null;
+  step_ns: null;
+  base_template_id: null;
+  template_id: null;
+  project_id: null;
 }

@@ -15,6 +15,7 @@ import type { ArchivalService } from './archival-service.js';
 import type { ArchiveService } from './archive-service.js';
 import type { BlockService } from './block-service.js';
 import type { CallbackService } from './callback-service.js';
+import type { ContextMaintenanceService } from './context-maintenance-service.js';
 import type { ContextWindowService } from './context-window-service.js';
 import type { ConversationService } from './conversation-service.js';
 import type { CustomToolService } from './custom-tool-service.js';
@@ -43,6 +44,8 @@ export interface Services {
   history: MessageHistory;
   /** What the next model call of a conversation will contain (`/v1/agents/{id}/context`). */
   contextWindows: ContextWindowService;
+  /** Recompile, compact (summarize) and fork a conversation's context between turns. */
+  contextMaintenance: ContextMaintenanceService;
   /** Keyword search over an agent's messages (`/v1/messages/search`). */
   messageSearch: MessageSearch;
   /** Reading runs, their steps and their stored events. */

@@ -16,7 +16,7 @@ import { ResumeBody, resumeRun } from './runs.js';
 import { answerSend, SendBody } from './send.js';
 import { AnyObject, ConversationSchema, conversationView, MessageSchema } from './views.js';
 
-const ConvParams = Type.Object({
+export const ConvParams = Type.Object({
   conversation_id: Type.String({
     maxLength: 50,
     pattern: `^(default|${idPattern('conv').slice(1, -1)}|${idPattern('agent').slice(1, -1)})$`,
@@ -25,7 +25,7 @@ const ConvParams = Type.Object({
 const AgentQuery = Type.Object({ agent_id: Type.Optional(Id('agent')) });
 
 /** The conversation and its agent for a path id (`default` needs `agentId`). */
-async function target(
+export async function target(
   services: Services,
   req: FastifyRequest,
   id: string,

@@ -8,6 +8,7 @@ import { v1ArchivalRoutes } from './archival-memory.js';
 import { v1ArchiveRoutes } from './archives.js';
 import { v1BlockRoutes } from './blocks.js';
 import { v1CallbackSecretRoutes } from './callback-secret.js';
+import { v1ContextMaintenanceRoutes } from './context-maintenance.js';
 import { v1ConversationRoutes } from './conversations.js';
 import { v1CustomToolRoutes } from './custom-tools.js';
 import { v1MessageSearchRoutes } from './message-search.js';
@@ -29,6 +30,7 @@ export const V1_ROUTES: RouteModule[] = [
   v1RunRoutes,
   v1StepRoutes,
   v1ConversationRoutes,
+  v1ContextMaintenanceRoutes,
   v1ModelRoutes,
   v1CallbackSecretRoutes,
   v1ArchivalRoutes,

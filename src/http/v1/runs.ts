@@ -1,5 +1,5 @@
 /**
- * `/v1/runs/…`: list, retrieve, messages, steps, usage, and `POST /v1/runs/{id}/stream` (resume:
+ * `/v1/runs/…`: list, retrieve, messages, steps, usage, metrics, and `POST /v1/runs/{id}/stream` (resume:
  * the events after `starting_after`, live from this process's channel when it runs the run,
  * else from the stored run events, polling until the run ends).
  */
@@ -23,6 +23,20 @@ import { StepSchema, stepView } from './steps.js';
 import { AnyObject, MessageSchema } from './views.js';
 
 const RunParams = Type.Object({ run_id: Id('run') });
+const NullableInt = Type.Union([Type.Integer(), Type.Null()]);
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+/** Letta's `RunMetrics`. */
+const RunMetricsSchema = Type.Object({
+  id: Type.String(),
+  agent_id: NullableString,
+  project_id: NullableString,
+  run_start_ns: NullableInt,
+  run_ns: NullableInt,
+  num_steps: NullableInt,
+  tools_used: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  template_id: NullableString,
+  base_template_id: NullableString,
+});
 /** Most runs `/v1/runs/active` answers (Letta's route has no pagination). */
 const ACTIVE_RUNS_LIMIT = 1000;
 
@@ -184,6 +198,17 @@ export function v1RunRoutes(services: Services): Route[] {
           step_count: run.step_count,
         };
       },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/runs/:run_id/metrics',
+      schema: {
+        summary: "A run's metrics (what the store knows; timings it never measured are null)",
+        tags,
+        params: RunParams,
+        response: { 200: RunMetricsSchema },
+      },
+      handler: async (req) => services.runs.runMetrics(req.ctx, req.params.run_id),
     }),
     defineRoute({
       method: 'POST',

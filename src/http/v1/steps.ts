@@ -1,7 +1,7 @@
 /**
  * `/v1/steps/…`: one step is one model call of a run, with its token usage. List (oldest first by
- * default, filtered by agent, model and date), retrieve, and the messages a step wrote. Feedback,
- * metrics and traces are not recorded.
+ * default, filtered by agent, model and date), retrieve, the messages a step wrote, and its metrics
+ * (only its start is known: step timings are not recorded). Feedback and traces are not recorded.
  */
 import { Type } from 'typebox';
 import type { Services } from '../../services/services.js';
@@ -13,6 +13,23 @@ import { Loose, MessageSchema } from './views.js';
 
 export const StepSchema = Loose({ id: Type.String() });
 const StepParams = Type.Object({ step_id: Id('step') });
+const NullableInt = Type.Union([Type.Integer(), Type.Null()]);
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+/** Letta's `StepMetrics`. */
+const StepMetricsSchema = Type.Object({
+  id: Type.String(),
+  provider_id: NullableString,
+  run_id: NullableString,
+  agent_id: NullableString,
+  step_start_ns: NullableInt,
+  llm_request_start_ns: NullableInt,
+  llm_request_ns: NullableInt,
+  tool_execution_ns: NullableInt,
+  step_ns: NullableInt,
+  base_template_id: NullableString,
+  template_id: NullableString,
+  project_id: NullableString,
+});
 const IsoDate = Type.Optional(Type.String({ maxLength: 40 }));
 
 /** Letta's `Step` for a stored step. */
@@ -107,6 +124,17 @@ export function v1StepRoutes(services: Services): Route[] {
           order: q.order ?? 'asc',
         });
       },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/steps/:step_id/metrics',
+      schema: {
+        summary: "A step's metrics (its start; timings never measured are null)",
+        tags,
+        params: StepParams,
+        response: { 200: StepMetricsSchema },
+      },
+      handler: async (req) => services.runs.stepMetrics(req.ctx, req.params.step_id),
     }),
   ];
 }
