@@ -4,7 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { AgentVariableRecord } from './records.js';
-import type { AgentToolVariableTable, Database } from './schema.js';
+import type { Database } from './schema.js';
 
 export type { AgentVariableRecord };
 
