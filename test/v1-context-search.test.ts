@@ -65,6 +65,7 @@ describe('V1 context window and message search with the official client (sqlite)
     });
     const fresh = await context(agent.id);
     expect(fresh.context_window_size_max).toBe(16_000);
+    expect(agent.llm_config.context_window).toBe(16_000);
     expect(fresh.num_messages).toBe(1);
     expect(fresh.messages[0]?.role).toBe('system');
     expect(fresh.core_memory).toContain('<memory_blocks>');
@@ -145,6 +146,9 @@ describe('V1 context window and message search with the official client (sqlite)
     }
     const side = await context(agent.id, { conversation_id: conv.id });
     expect(side.conversation_id).toBe(conv.id);
+    // Without a limit: the server's default window (32k), which the agent's turns fit in.
+    expect(side.context_window_size_max).toBe(32_000);
+    expect(agent.llm_config.context_window).toBe(32_000);
     expect(side.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant']);
     const main = await context(agent.id);
     expect(main.conversation_id).not.toBe(conv.id);

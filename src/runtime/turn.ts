@@ -116,7 +116,11 @@ export interface TurnsDeps {
  * Letta recommends: larger windows are slower, costlier and less reliable), never more than the
  * model's window.
  */
-export function contextWindowFor(agent: AgentRecord, model: ResolvedModel, fallback: number): number {
+export function contextWindowFor(
+  agent: Pick<AgentRecord, 'context_window_limit'>,
+  model: Pick<ResolvedModel, 'contextWindow'>,
+  fallback: number,
+): number {
   const modelWindow = model.contextWindow > 0 ? model.contextWindow : fallback;
   return Math.min(agent.context_window_limit ?? fallback, modelWindow);
 }

@@ -4,9 +4,11 @@
  * response schemas (`additionalProperties: true`, so every field reaches the client) and the
  * "1.x SDK" detection that decides whether agent relationships are included by default.
  */
+
 import type { FastifyRequest } from 'fastify';
 import { type TSchema, Type } from 'typebox';
 import { embeddingConfig } from '../../runtime/llm/embedding-config.js';
+import { contextWindowFor } from '../../runtime/turn.js';
 import type { AgentDetails } from '../../services/agent-service.js';
 import type { Services } from '../../services/services.js';
 import type {
@@ -151,7 +153,11 @@ export function llmConfig(services: Services, agent: AgentRecord) {
     provider_name: resolved?.providerName ?? (provider || null),
     provider_category: 'base',
     model_wrapper: null,
-    context_window: agent.context_window_limit ?? resolved?.contextWindow ?? 128_000,
+    // The window the agent's turns fit in: its limit, else the server's default, never more than
+    // the model's (what `GET /v1/agents/{id}/context` reports as its maximum).
+    context_window: resolved
+      ? contextWindowFor(agent, resolved, services.config.defaultContextWindow)
+      : (agent.context_window_limit ?? services.config.defaultContextWindow),
     put_inner_thoughts_in_kwargs: false,
     handle,
     temperature: typeof settings.temperature === 'number' ? settings.temperature : 0.7,
