@@ -13,7 +13,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import type { OutboundPolicy } from '../../../net/index.js';
 
 export interface ToolNetwork {
@@ -80,13 +80,20 @@ export function parseToolHosts(text: string | undefined): string[] {
 }
 
 export class ToolFetcher {
-  private readonly agent: Agent;
+  /** undici is loaded with the first fetch (start-up time: most servers never fetch from a tool). */
+  private client: Promise<{ agent: Agent; request: typeof import('undici').request }> | undefined;
 
   constructor(
     private readonly net: ToolNetwork,
     private readonly resolve: Resolver = dnsLookup,
-  ) {
-    this.agent = new Agent({ connect: { lookup: this.guardedLookup }, keepAliveTimeout: 4_000 });
+  ) {}
+
+  private undici() {
+    this.client ??= import('undici').then(({ Agent, request }) => ({
+      agent: new Agent({ connect: { lookup: this.guardedLookup }, keepAliveTimeout: 4_000 }),
+      request,
+    }));
+    return this.client;
   }
 
   /** Performs the request in `text` (the guest's JSON) before `deadline` (epoch ms). */
@@ -99,7 +106,7 @@ export class ToolFetcher {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    if (this.client) await (await this.client).agent.close();
   }
 
   private async perform(r: BridgeRequest, deadline: number) {
@@ -134,11 +141,12 @@ export class ToolFetcher {
     if (left <= 0) throw new Refused('the tool is out of time');
     const method = typeof r.method === 'string' ? r.method.toUpperCase() : 'GET';
     if (!/^[A-Z]{1,16}$/.test(method)) throw new Refused(`invalid method '${method}'`);
+    const { agent, request } = await this.undici();
     const res = await request(url, {
       method: method as 'GET',
       headers,
       body,
-      dispatcher: this.agent,
+      dispatcher: agent,
       signal: AbortSignal.timeout(left),
     });
     const chunks: Buffer[] = [];

@@ -8,7 +8,6 @@
  * const t = await compileTool('export function add(a: number, b: number) { return a + b }', 'typescript');
  * // t.entry === 'add', t.params = ['a', 'b'], t.code is JavaScript
  */
-import { transform } from 'esbuild';
 import { type SignatureSchema, signatureSchema } from './typescript-signature.js';
 
 export type JsSourceType = 'typescript' | 'javascript';
@@ -43,6 +42,8 @@ export async function compileTool(
   if (hit) return hit;
   let code: string;
   try {
+    // esbuild is loaded with the first TypeScript tool (start-up time).
+    const { transform } = await import('esbuild');
     const out = await transform(source, {
       loader: type === 'typescript' ? 'ts' : 'js',
       format: 'cjs',
