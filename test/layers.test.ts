@@ -6,7 +6,7 @@
  *
  * - a layer imports only its own layer, the layers below it and the base modules;
  * - base modules (`errors.ts`, `ids.ts`, `logger.ts`, `config.ts`, `limits.ts`, `metrics.ts`,
- *   `src/net/`) may be imported from anywhere and import only base modules;
+ *   `telemetry.ts`, `src/net/`) may be imported from anywhere and import only base modules;
  * - the composition root (`src/cli/`, `src/core.ts`, `src/index.ts`) imports anything and is
  *   imported by nothing else;
  * - `src/client/` and `src/dev-model/` stand apart: they import base modules and their own
@@ -36,6 +36,7 @@ const BASE = new Set([
   'metrics.ts',
   'request-context.ts',
   'hnsw-settings.ts',
+  'telemetry.ts',
 ]);
 const RANK = { store: 1, runtime: 2, services: 3, http: 4 } as const;
 type Layer = keyof typeof RANK | 'base' | 'root' | 'apart';

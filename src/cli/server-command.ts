@@ -13,6 +13,7 @@ import { type Core, closeCore, createCore } from '../core.js';
 import { buildApp, httpsOptions } from '../http/app.js';
 import { createLogger } from '../logger.js';
 import { warmTokenizer } from '../runtime/tokens.js';
+import { startTelemetry } from '../telemetry.js';
 
 export const SHUTDOWN_TIMEOUT_MS = 30_000;
 
@@ -24,6 +25,8 @@ export async function runServer(flags: ServerFlags): Promise<number> {
   const config = resolveConfig(flags, process.env);
   httpsOptions(config); // fail on unreadable TLS files before touching the database
   const log = createLogger(config.logLevel);
+  // Only with OTEL_EXPORTER_OTLP_ENDPOINT set: otherwise no OpenTelemetry module loads.
+  const stopTelemetry = await startTelemetry(process.env, log);
   // exclusive: this process is the server for the database (SQLite file lock; orphaned runs of a
   // killed predecessor are failed at start, then swept).
   const core = await createCore(config, log, { exclusive: true, deferTokenizer: true });
@@ -37,6 +40,7 @@ export async function runServer(flags: ServerFlags): Promise<number> {
     await listen(app, config);
   } catch (err) {
     await closeCore(core).catch(() => {});
+    await stopTelemetry?.().catch(() => {});
     throw err;
   }
   const url = baseUrl(app, config);
@@ -65,7 +69,7 @@ export async function runServer(flags: ServerFlags): Promise<number> {
   if (config.apiKey && config.apiKey.length < 16 && (config.auth || config.secure)) {
     log.warn('LETTA_API_KEY is shorter than 16 characters: use a long random key');
   }
-  return waitForShutdown(app, core);
+  return waitForShutdown(app, core, stopTelemetry);
 }
 
 /** Logged at start when no model provider is configured. */
@@ -144,7 +148,11 @@ function baseUrl(app: FastifyInstance, config: ServerConfig): string {
   return `${config.sslCert ? 'https' : 'http'}://${host}:${port}`;
 }
 
-function waitForShutdown(app: FastifyInstance, core: Core): Promise<number> {
+function waitForShutdown(
+  app: FastifyInstance,
+  core: Core,
+  stopTelemetry: (() => Promise<void>) | undefined,
+): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
@@ -165,6 +173,7 @@ function waitForShutdown(app: FastifyInstance, core: Core): Promise<number> {
         try {
           await app.close();
           await closeCore(core);
+          await stopTelemetry?.(); // the last spans go out
         } catch (err) {
           core.log.error({ err }, 'error during shutdown');
           code = 1;

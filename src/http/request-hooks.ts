@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { endSpan, type Frame, startSpan, tracingOn, withFrame } from '../telemetry.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
@@ -31,6 +32,7 @@ export function markPublicPrefixes(app: FastifyInstance, prefixes: string[]): vo
 }
 
 export function installRequestHooks(app: FastifyInstance): void {
+  if (tracingOn()) installTracingHooks(app);
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
@@ -48,5 +50,34 @@ export function installRequestHooks(app: FastifyInstance): void {
       },
       'request',
     );
+  });
+}
+
+/**
+ * With tracing on: one span per request (method, route, status), the current span for what the
+ * handler starts (runs, transactions). Entered again before the handler, since the body arrives
+ * on the connection's own async context.
+ */
+function installTracingHooks(app: FastifyInstance): void {
+  const spans = new WeakMap<FastifyRequest, Frame>();
+  app.addHook('onRequest', (request, _reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const frame = startSpan(
+      `${request.method} ${route}`,
+      {
+        'http.request.method': request.method,
+        'http.route': route,
+        'url.path': request.url.split('?')[0],
+      },
+      true,
+    );
+    if (frame) spans.set(request, frame);
+    withFrame(frame, done);
+  });
+  app.addHook('preHandler', (request, _reply, done) => withFrame(spans.get(request), done));
+  app.addHook('onResponse', (request, reply, done) => {
+    const status = reply.statusCode;
+    endSpan(spans.get(request), { 'http.response.status_code': status }, status >= 500);
+    done();
   });
 }

@@ -7,6 +7,7 @@
 import { LettaError } from '../errors.js';
 import type { AgentRecord, MessageRecord } from '../store/records.js';
 import { nowIso } from '../store/records.js';
+import { span } from '../telemetry.js';
 import { toChatMessages } from './chat-context.js';
 import { toLettaMessages } from './letta-messages.js';
 import type { ChatRequest, ChatResult, ResolvedModel, ToolDefinition } from './llm/types.js';
@@ -27,7 +28,27 @@ export interface ModelCall {
   signal: AbortSignal;
 }
 
-export async function callModel(call: ModelCall): Promise<ChatResult> {
+/** Calls the model (in a `letta.model_call` span when tracing is on). */
+export function callModel(call: ModelCall): Promise<ChatResult> {
+  const attrs = {
+    'letta.run_id': call.runId,
+    'letta.step_id': call.stepId,
+    'gen_ai.request.model': call.model.model,
+    'letta.model': call.model.handle,
+    'letta.stream': call.stream,
+  };
+  return span('letta.model_call', attrs, async (set) => {
+    const result = await modelCall(call);
+    set({
+      'gen_ai.usage.input_tokens': result.usage.promptTokens,
+      'gen_ai.usage.output_tokens': result.usage.completionTokens,
+      'letta.tool_calls': result.toolCalls.length,
+    });
+    return result;
+  });
+}
+
+async function modelCall(call: ModelCall): Promise<ChatResult> {
   const { agent, tools } = call;
   const settings = agent.model_settings;
   const request: ChatRequest = {

@@ -36,6 +36,7 @@ import type {
 import { nowIso } from '../store/records.js';
 import type { RunSignals } from '../store/run-signals.js';
 import type { Store } from '../store/store.js';
+import { enterSpan, span } from '../telemetry.js';
 import { compactContext, needsCompaction } from './compaction.js';
 import { ContextCache } from './context-cache.js';
 import type { Claim, ConversationGate, Ticket } from './conversation-gate.js';
@@ -213,7 +214,9 @@ export class Turns {
         throw err;
       }
     }
-    const done = this.execute(turn, ticket);
+    const done = span('letta.run', { 'letta.run_id': run.id, 'letta.agent_id': run.agent_id }, () =>
+      this.execute(turn, ticket),
+    );
     this.active.add(done);
     void done.finally(() => {
       unwatch();
@@ -406,6 +409,11 @@ export class Turns {
       // 2. Call the model; the provider's tokenizer may disagree with ours: compact harder and
       //    retry (as Letta, 3 times).
       const stepId = newId('step');
+      const endStep = enterSpan('letta.step', {
+        'letta.run_id': run.id,
+        'letta.step_id': stepId,
+        'letta.step': step,
+      });
       const assistantId = newId('message');
       let result: ChatResult | undefined;
       for (let attempt = 0; result === undefined; attempt++) {
@@ -512,6 +520,7 @@ export class Turns {
       this.cache.set(conv.id, context);
       messages.push(...publish(channel, outgoing));
       turn.storedSeq = channel.lastSeq;
+      endStep();
       if (stopReason !== null) return { stopReason, messages, usage, final };
     }
     return { stopReason: 'max_steps', messages, usage };

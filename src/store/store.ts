@@ -3,6 +3,7 @@
  * whose repositories all run inside one database transaction.
  */
 import type { Kysely } from 'kysely';
+import { span } from '../telemetry.js';
 import { AgentRepository } from './agent-repository.js';
 import { AgentVariableRepository } from './agent-variable-repository.js';
 import { ApiKeyRepository } from './api-key-repository.js';
@@ -56,6 +57,8 @@ export class Store {
   /** Runs `fn` in one transaction; everything it writes commits or rolls back together. */
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return fn(this);
-    return this.db.transaction().execute((trx) => fn(new Store(trx, this.dialect, this.indexState)));
+    return span('letta.db.transaction', { 'db.system.name': this.dialect.name }, () =>
+      this.db.transaction().execute((trx) => fn(new Store(trx, this.dialect, this.indexState))),
+    );
   }
 }

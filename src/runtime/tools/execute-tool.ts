@@ -7,6 +7,7 @@ import type { RequestContext } from '../../request-context.js';
 import type { AgentRecord, BlockRecord, ConversationRecord, MessageRole } from '../../store/records.js';
 import { nowIso } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
+import { span } from '../../telemetry.js';
 import { toLettaMessages } from '../letta-messages.js';
 import type { ToolCall } from '../llm/types.js';
 import { runCode, webSearch } from './extra-tools.js';
@@ -50,11 +51,17 @@ export interface ToolOutcome {
 
 type Edit = (value: string) => string;
 
-export async function executeTool(
-  env: ToolEnv,
-  call: ToolCall,
-  returnCharLimit: number,
-): Promise<ToolOutcome> {
+/** Runs one tool call (in a `letta.tool_call` span when tracing is on). */
+export function executeTool(env: ToolEnv, call: ToolCall, returnCharLimit: number): Promise<ToolOutcome> {
+  const attrs = { 'letta.tool.name': call.name, 'letta.tool_call_id': call.id };
+  return span('letta.tool_call', attrs, async (set) => {
+    const outcome = await executeToolCall(env, call, returnCharLimit);
+    set({ 'letta.tool.status': outcome.status });
+    return outcome;
+  });
+}
+
+async function executeToolCall(env: ToolEnv, call: ToolCall, returnCharLimit: number): Promise<ToolOutcome> {
   let args: Record<string, unknown>;
   try {
     const parsed: unknown = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
