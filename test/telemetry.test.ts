@@ -103,8 +103,7 @@ describe('traces', () => {
       expect((await post('/agents', { name: 'traced', model: 'gpt-4o-mini' })).status).toBe(201);
       const res = await post('/agents/traced/messages', { message: 'hello' });
       expect(res.status).toBe(200);
-      const reply = (await res.json()) as { run_id?: string; runId?: string };
-      runId = reply.run_id ?? reply.runId;
+      runId = ((await res.json()) as { run_id: string }).run_id;
     } finally {
       // SIGTERM flushes the batched spans before the process exits.
       expect((await server.stop()).code).toBe(0);
@@ -119,7 +118,7 @@ describe('traces', () => {
     expect(moreRuns).toHaveLength(0);
     const run_id = attr(run as OtlpSpan, 'letta.run_id');
     expect(String(run_id)).toMatch(/^run-/);
-    if (runId) expect(run_id).toBe(runId);
+    expect(run_id).toBe(runId);
 
     // The request that started the run is its parent, in the same trace.
     const request = spans.find((s) => s.spanId === run?.parentSpanId);
