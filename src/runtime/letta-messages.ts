@@ -63,8 +63,8 @@ export function toLettaMessages(m: MessageRecord): LettaMessage[] {
         tool_call_id: m.tool_call_id ?? '',
         status: m.status ?? 'success',
         tool_return: m.content ?? '',
-        stdout: null,
-        stderr: null,
+        stdout: strings(m.metadata.stdout),
+        stderr: strings(m.metadata.stderr),
       };
       return [{ ...base(0, 'tool_return_message'), ...ret, tool_returns: [ret] }];
     }
@@ -86,6 +86,11 @@ export function sendMessageText(args: string): string {
   } catch {
     return args;
   }
+}
+
+/** A list of strings kept in message metadata (a tool's stdout/stderr), else null. */
+function strings(v: unknown): string[] | null {
+  return Array.isArray(v) ? v.map(String) : null;
 }
 
 /** Letta's otid: the message uuid with its low bits set to the part index. */

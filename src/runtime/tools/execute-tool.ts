@@ -16,6 +16,7 @@ import {
   memoryInsert,
   memoryReplace,
   ToolError,
+  type ToolOutput,
 } from './memory-edits.js';
 import type { CustomToolRunner } from './sandbox/custom-tool-runner.js';
 import type { ToolSandbox } from './sandbox/tool-sandbox.js';
@@ -46,6 +47,8 @@ export interface ToolOutcome {
   memoryChanged: boolean;
   /** memgpt_v2: the model asked for another step. */
   requestHeartbeat: boolean;
+  /** A sandboxed custom tool's stdout and stderr. */
+  output?: ToolOutput | undefined;
 }
 
 type Edit = (value: string) => string;
@@ -66,15 +69,16 @@ export async function executeTool(
   }
   const heartbeat = args.request_heartbeat === true;
   try {
-    const { content, memoryChanged } = await run(env, call.name, args);
+    const { content, memoryChanged, output } = await run(env, call.name, args);
     return {
       status: 'success',
       content: truncate(content, returnCharLimit),
       memoryChanged,
       requestHeartbeat: heartbeat,
+      output,
     };
   } catch (err) {
-    if (err instanceof ToolError) return fail(err.message, heartbeat);
+    if (err instanceof ToolError) return { ...fail(err.message, heartbeat), output: err.output };
     throw err;
   }
 }
@@ -83,7 +87,7 @@ async function run(
   env: ToolEnv,
   name: string,
   a: Record<string, unknown>,
-): Promise<{ content: string; memoryChanged: boolean }> {
+): Promise<{ content: string; memoryChanged: boolean; output?: ToolOutput }> {
   switch (name) {
     case 'send_message':
       str(a, 'message');
