@@ -53,7 +53,9 @@ export function toLettaMessages(m: MessageRecord): LettaMessage[] {
           continue;
         }
         const toolCall = { name: call.name, arguments: call.arguments, tool_call_id: call.id };
-        out.push({ ...base(part++, 'tool_call_message'), tool_call: toolCall, tool_calls: [toolCall] });
+        // Calls waiting for a human's approval are shown as the request for it.
+        const type = m.metadata.approval_request === true ? 'approval_request_message' : 'tool_call_message';
+        out.push({ ...base(part++, type), tool_call: toolCall, tool_calls: [toolCall] });
       }
       return out;
     }

@@ -70,6 +70,8 @@ export interface ToolRecord {
   metadata: JsonObject;
   created_at: string;
   updated_at: string;
+  /** Listed for an agent: its calls wait for a human's approval (the agent's own setting). */
+  requires_approval?: boolean;
 }
 
 export interface ConversationRecord {

@@ -114,6 +114,8 @@ export interface AgentToolTable {
   agent_id: string;
   tool_id: string;
   organization_id: string;
+  /** 1/0: the agent's own approval setting for the tool; null = none. */
+  requires_approval: Generated<number | null>;
 }
 
 export interface ConversationTable {

@@ -6,8 +6,8 @@ import { type Json, type JsonObject, type PageQuery, parseJson, type ToolRecord 
 import type { Database, ToolTable } from './schema.js';
 import { Statement } from './statement.js';
 
-const FOR_AGENT = new Statement<ToolTable>(
-  `SELECT tools.* FROM agents_tools INNER JOIN tools ON tools.id = agents_tools.tool_id
+const FOR_AGENT = new Statement<ToolTable & { agent_requires_approval: number | null }>(
+  `SELECT tools.*, agents_tools.requires_approval AS agent_requires_approval FROM agents_tools INNER JOIN tools ON tools.id = agents_tools.tool_id
    WHERE agents_tools.organization_id = ? AND agents_tools.agent_id = ? ORDER BY tools.name`,
 );
 
@@ -143,7 +143,23 @@ export class ToolRepository {
   }
 
   async listForAgent(org: string, agentId: string): Promise<ToolRecord[]> {
-    return (await FOR_AGENT.rows(this.db, this.dialect, [org, agentId])).map(fromRow);
+    return (await FOR_AGENT.rows(this.db, this.dialect, [org, agentId])).map(
+      ({ agent_requires_approval: a, ...r }) => ({ ...fromRow(r), requires_approval: Boolean(a) }),
+    );
+  }
+
+  /** Sets whether the agent's calls of its tool `name` need approval; false when not attached. */
+  async setApproval(org: string, agentId: string, name: string, requires: boolean): Promise<boolean> {
+    const r = await this.db
+      .updateTable('agents_tools')
+      .set({ requires_approval: requires ? 1 : 0 })
+      .where('organization_id', '=', org)
+      .where('agent_id', '=', agentId)
+      .where('tool_id', 'in', (eb) =>
+        eb.selectFrom('tools').select('id').where('organization_id', '=', org).where('name', '=', name),
+      )
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   /** Links the tools to the agent; only tools and an agent of `org` are linked. */
