@@ -124,12 +124,19 @@ export function v1ToolRoutes(services: Services): Route[] {
         tags: ['agents'],
         params: Type.Object({ ...AgentIdParams.properties, tool_name: Type.String({ maxLength: 200 }) }),
         querystring: Type.Object({ requires_approval: Type.Optional(Type.Boolean()) }),
-        body: Type.Optional(Type.Object({ requires_approval: Type.Optional(Type.Boolean()) })),
+        // The official TypeScript client sends its parameter's name, `body_requires_approval`.
+        body: Type.Optional(
+          Type.Object({
+            requires_approval: Type.Optional(Type.Boolean()),
+            body_requires_approval: Type.Optional(Type.Boolean()),
+          }),
+        ),
         response: { 200: AgentStateSchema },
       },
       handler: async (req) => {
         const agent = await services.agents.get(req.ctx, req.params.agent_id);
-        const requires = req.body?.requires_approval ?? req.query.requires_approval;
+        const requires =
+          req.body?.requires_approval ?? req.body?.body_requires_approval ?? req.query.requires_approval;
         if (requires === undefined) throw new LettaError('VALIDATION_ERROR', 'send `requires_approval`');
         await services.tools.setApproval(req.ctx, agent.id, req.params.tool_name, requires);
         return loadAgentState(services, req, agent, ['agent.blocks', 'agent.tools']);
