@@ -149,6 +149,36 @@ describe.each(DIALECTS)('tool approvals over V1 (%s)', (dialect) => {
     });
   }
 
+  it("a tool's default_requires_approval applies unless the agent sets otherwise", async () => {
+    const tool = await client.tools.create({
+      source_code: 'def wipe() -> str:\n    """Wipe."""\n    return "wiped"',
+      default_requires_approval: true,
+    });
+    expect(tool.default_requires_approval).toBe(true);
+    expect((await client.tools.retrieve(tool.id)).default_requires_approval).toBe(true);
+    const agent = await client.agents.create({
+      name: `default-${dialect}`,
+      model: 'openai/gpt-4o-mini',
+      tool_ids: [tool.id],
+    });
+    llm.script([{ toolCalls: [{ name: 'wipe', arguments: {} }] }]);
+    expect((await send(agent.id, [{ role: 'user', content: 'wipe' }], false)).stop).toBe('requires_approval');
+    // Stored: listing the messages shows the request too.
+    const request = (await client.agents.messages.list(agent.id)).items.find(
+      (m) => m.message_type === 'approval_request_message',
+    ) as { id: string } | undefined;
+    expect(request).toBeDefined();
+    llm.script([{ content: 'Ok.' }]);
+    await send(agent.id, [{ type: 'approval', approve: false, approval_request_id: request?.id }], false);
+
+    // The agent's own setting wins over the tool's default.
+    await client.agents.tools.updateApproval('wipe', { agent_id: agent.id, body_requires_approval: false });
+    llm.script([{ toolCalls: [{ name: 'wipe', arguments: {} }] }, { content: 'Wiped.' }]);
+    const r = await send(agent.id, [{ role: 'user', content: 'wipe now' }], false);
+    expect(r.stop).toBe('end_turn');
+    expect(r.messages.find((m) => m.message_type === 'tool_return_message')?.tool_return).toBe('wiped');
+  });
+
   it('an approval with nothing pending is a 422; an unknown tool name is a 404', async () => {
     const agent = await client.agents.create({ name: `none-${dialect}`, model: 'openai/gpt-4o-mini' });
     await expect(

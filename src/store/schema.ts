@@ -96,6 +96,8 @@ export interface ToolTable {
   metadata: string;
   created_at: string;
   updated_at: string;
+  /** 1/0: calls wait for a human's approval unless an agent says otherwise; NULL = 0. */
+  default_requires_approval: Generated<number | null>;
 }
 
 /** An agent's tool variable (Letta's `secrets`): the environment its tools see. */
