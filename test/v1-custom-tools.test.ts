@@ -81,9 +81,15 @@ describe.each(DIALECTS)('custom tools over V1 (%s)', (dialect) => {
     });
     const ret = res.messages.find(
       (m) => m.message_type === 'tool_return_message' && m.name === 'get_weather',
-    ) as { tool_return: string; status: string } | undefined;
+    ) as { id: string; tool_return: string; status: string; stdout: string[] | null } | undefined;
     expect(ret?.status).toBe('success');
     expect(ret?.tool_return).toBe('Sunny in Paris for 2 day(s)');
+    expect(ret?.stdout).toEqual(['looking up Paris\n']);
+    // Kept on the stored message: listing the agent's messages shows it too.
+    const listed = (await client.agents.messages.list(agent.id)).items.find(
+      (m) => m.message_type === 'tool_return_message' && m.id === ret?.id,
+    ) as { stdout: string[] | null } | undefined;
+    expect(listed?.stdout).toEqual(['looking up Paris\n']);
     // The model was offered the tool with its derived schema.
     const offered = llm.chatRequests.at(-2)?.body.tools as Array<{ function: { name: string } }>;
     expect(offered.map((t) => t.function.name)).toContain('get_weather');
@@ -91,7 +97,7 @@ describe.each(DIALECTS)('custom tools over V1 (%s)', (dialect) => {
 
   it('a failing tool is a failed tool return and the turn goes on', async () => {
     const tool = await client.tools.create({
-      source_code: 'def explode(n: int):\n    """Boom."""\n    return 1 / n',
+      source_code: 'def explode(n: int):\n    """Boom."""\n    print("about to divide")\n    return 1 / n',
     });
     const agent = await client.agents.create({
       name: `explode-${dialect}`,
@@ -106,10 +112,12 @@ describe.each(DIALECTS)('custom tools over V1 (%s)', (dialect) => {
       messages: [{ role: 'user', content: 'go' }],
     });
     const ret = res.messages.find((m) => m.message_type === 'tool_return_message' && m.name === 'explode') as
-      | { tool_return: string; status: string }
+      | { tool_return: string; status: string; stdout: string[] | null; stderr: string[] | null }
       | undefined;
     expect(ret?.status).toBe('error');
     expect(ret?.tool_return).toMatch(/ZeroDivisionError: division by zero/);
+    expect(ret?.stdout).toEqual(['about to divide\n']);
+    expect(ret?.stderr?.join('')).toMatch(/ZeroDivisionError/);
     expect(res.stop_reason?.stop_reason).toBe('end_turn');
   });
 

@@ -53,7 +53,9 @@ export function toLettaMessages(m: MessageRecord): LettaMessage[] {
           continue;
         }
         const toolCall = { name: call.name, arguments: call.arguments, tool_call_id: call.id };
-        out.push({ ...base(part++, 'tool_call_message'), tool_call: toolCall, tool_calls: [toolCall] });
+        // Calls waiting for a human's approval are shown as the request for it.
+        const type = m.metadata.approval_request === true ? 'approval_request_message' : 'tool_call_message';
+        out.push({ ...base(part++, type), tool_call: toolCall, tool_calls: [toolCall] });
       }
       return out;
     }
@@ -63,8 +65,8 @@ export function toLettaMessages(m: MessageRecord): LettaMessage[] {
         tool_call_id: m.tool_call_id ?? '',
         status: m.status ?? 'success',
         tool_return: m.content ?? '',
-        stdout: null,
-        stderr: null,
+        stdout: strings(m.metadata.stdout),
+        stderr: strings(m.metadata.stderr),
       };
       return [{ ...base(0, 'tool_return_message'), ...ret, tool_returns: [ret] }];
     }
@@ -86,6 +88,11 @@ export function sendMessageText(args: string): string {
   } catch {
     return args;
   }
+}
+
+/** A list of strings kept in message metadata (a tool's stdout/stderr), else null. */
+function strings(v: unknown): string[] | null {
+  return Array.isArray(v) ? v.map(String) : null;
 }
 
 /** Letta's otid: the message uuid with its low bits set to the part index. */

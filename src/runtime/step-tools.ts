@@ -57,6 +57,10 @@ export async function runStepTools(
       name: call.name,
       status: outcome.status,
       tokens: await countTokensAsync(outcome.content),
+      // Letta's tool return shows what a sandboxed tool printed, as lists of strings.
+      ...(outcome.output && {
+        metadata: { ...base.metadata, stdout: [outcome.output.stdout], stderr: [outcome.output.stderr] },
+      }),
     });
   }
   return out;

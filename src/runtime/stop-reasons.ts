@@ -3,6 +3,7 @@ export type StopReason =
   | 'end_turn'
   | 'max_steps'
   | 'tool_rule'
+  | 'requires_approval'
   | 'max_tokens_exceeded'
   | 'no_tool_call'
   | 'invalid_llm_response'
@@ -15,6 +16,7 @@ const COMPLETED: ReadonlySet<StopReason> = new Set([
   'end_turn',
   'max_steps',
   'tool_rule',
+  'requires_approval',
   'max_tokens_exceeded',
 ]);
 

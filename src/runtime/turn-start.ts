@@ -18,6 +18,7 @@ import type {
 } from '../store/records.js';
 import { nowIso } from '../store/records.js';
 import type { Store } from '../store/store.js';
+import { pendingApproval, pendingApprovalError } from './approvals.js';
 import type { ContextCache } from './context-cache.js';
 import { messageBase } from './message-base.js';
 import { refreshSystemMessage } from './system-message.js';
@@ -84,6 +85,8 @@ export async function beginTurn(
   let context =
     cache.get(conv.id, conv.in_context_message_ids) ??
     (await tx.messages.getMany(ctx.org, conv.in_context_message_ids));
+  const pending = pendingApproval(context);
+  if (pending && turn.userMessages.length > 0) throw pendingApprovalError(pending);
   context = await refreshSystemMessage(tx, ctx, agent, conv, turn.blocks, context, false);
   await tx.messages.insertMany(turn.userMessages);
   await tx.conversations.setContext(

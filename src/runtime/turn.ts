@@ -32,11 +32,13 @@ import type {
   MessageRecord,
   NewMessage,
   RunRecord,
+  ToolRecord,
 } from '../store/records.js';
 import { nowIso } from '../store/records.js';
 import type { RunSignals } from '../store/run-signals.js';
 import type { Store } from '../store/store.js';
 import { enterSpan, span } from '../telemetry.js';
+import { type ApprovalAnswer, answerApprovals, needsApproval, pendingApproval } from './approvals.js';
 import { compactContext, needsCompaction } from './compaction.js';
 import { ContextCache } from './context-cache.js';
 import type { Claim, ConversationGate, Ticket } from './conversation-gate.js';
@@ -48,11 +50,11 @@ import { callModel } from './model-call.js';
 import { PendingRunEnds } from './pending-run-ends.js';
 import type { RunChannel, RunChannels } from './run-channel.js';
 import { endedRun, eventsToKeep, isDatabaseFault, type RunEnd, tailEvents, writeRunEnd } from './run-end.js';
-import { runStepTools } from './step-tools.js';
+import { runStepTools, type StepToolsOutcome } from './step-tools.js';
 import { emptyUsage, runStatusFor, type StopReason, type Usage } from './stop-reasons.js';
 import { refreshSystemMessage } from './system-message.js';
 import { countTokensAsync } from './tokens.js';
-import type { ArchivalTools } from './tools/execute-tool.js';
+import type { ArchivalTools, ToolEnv } from './tools/execute-tool.js';
 import { customToolRunner } from './tools/sandbox/custom-tool-runner.js';
 import type { ToolSandbox } from './tools/sandbox/tool-sandbox.js';
 import { toolDefinitions, toolDefinitionTokens } from './tools/tool-definitions.js';
@@ -67,6 +69,8 @@ export interface TurnRequest {
   conversation: ConversationRecord;
   model: ResolvedModel;
   input: UserInput[];
+  /** The answers to the approval request the conversation waits on (then `input` is empty). */
+  approvals?: ApprovalAnswer[] | undefined;
   maxSteps: number;
   /** Call the provider in streaming mode and publish token deltas. */
   streamTokens: boolean;
@@ -395,6 +399,10 @@ export class Turns {
       custom: customToolRunner(this.deps.sandbox, tools),
       sandbox: this.deps.sandbox,
     };
+    if (req.approvals) {
+      context = await this.answerApprovals(turn, context, toolEnv, tools, messages);
+      this.cache.set(conv.id, context);
+    }
 
     for (let step = 0; step < req.maxSteps; step++) {
       if (signal.aborted || (step > 0 && (await this.cancelledElsewhere(ctx, run.id))))
@@ -466,8 +474,10 @@ export class Turns {
         ...c,
         id: c.id || `call_${newId('step').slice(5, 29)}`,
       }));
+      const held = needsApproval(tools, toolCalls);
       const assistant: NewMessage = {
         ...base,
+        ...(held && { metadata: { ...base.metadata, approval_request: true } }),
         id: assistantId,
         role: 'assistant',
         content: result.content,
@@ -475,11 +485,12 @@ export class Turns {
         tool_calls: toolCalls.length > 0 ? toolCalls : null,
         tokens: await countTokensAsync((result.content ?? '') + JSON.stringify(toolCalls)),
       };
-      const ran = await runStepTools(toolEnv, tools, toolCalls, base);
+      // A call that needs a human's approval: nothing runs, the run ends asking for it.
+      const ran = held ? noTools() : await runStepTools(toolEnv, tools, toolCalls, base);
       const stepMessages = [assistant, ...ran.returns];
 
       // 4. Store the step in one transaction; the last step's also ends the run.
-      const stopReason = decide(agent.agent_type, result, toolCalls.length, ran);
+      const stopReason = held ? 'requires_approval' : decide(agent.agent_type, result, toolCalls.length, ran);
       const stored = stepMessages.map((m, i) => ({ ...m, seq: i }) as MessageRecord);
       const outgoing = stored.flatMap((m) => toLettaMessages(m));
       let next = [...context, ...stored];
@@ -527,6 +538,49 @@ export class Turns {
   }
 
   /**
+   * Answers the approval request the conversation waits on: the approved calls run, the denied
+   * ones return errors; the returns are stored and published, and the steps go on.
+   */
+  private async answerApprovals(
+    turn: ActiveTurn,
+    context: MessageRecord[],
+    toolEnv: ToolEnv,
+    tools: ToolRecord[],
+    messages: LettaMessage[],
+  ): Promise<MessageRecord[]> {
+    const { req, run, channel } = turn;
+    const { ctx, agent } = req;
+    const conv = (turn.claim as Claim).conversation;
+    const pending = pendingApproval(context);
+    if (!pending) throw new LettaError('VALIDATION_ERROR', 'no approval request is pending');
+    const at = nowIso();
+    const base = { ...messageBase(ctx.org, agent, conv.id, run, at), step_id: pending.step_id };
+    const ran = await answerApprovals(toolEnv, tools, pending, req.approvals ?? [], base);
+    const stored = ran.returns.map((m, i) => ({ ...m, seq: i }) as MessageRecord);
+    let next = [...context, ...stored];
+    await this.deps.store.transaction(async (tx) => {
+      await tx.messages.insertMany(ran.returns);
+      if (ran.memoryChanged) {
+        const blocks = await tx.blocks.listForAgent(ctx.org, agent.id);
+        next = await refreshSystemMessage(tx, ctx, agent, conv, blocks, next, true);
+      }
+      await tx.conversations.setContext(
+        ctx.org,
+        conv.id,
+        next.map((m) => m.id),
+        at,
+      );
+    });
+    messages.push(
+      ...publish(
+        channel,
+        stored.flatMap((m) => toLettaMessages(m)),
+      ),
+    );
+    return next;
+  }
+
+  /**
    * Writes the end of a turn that did not end with a step, in its own transaction; undefined when
    * the database could not take it (then it is kept and written once the database is back).
    */
@@ -571,6 +625,10 @@ export class Turns {
 
 function publish(channel: RunChannel, messages: LettaMessage[]): LettaMessage[] {
   return messages.map((m) => ({ ...m, seq_id: channel.publish(m) }));
+}
+
+function noTools(): StepToolsOutcome {
+  return { returns: [], memoryChanged: false, heartbeat: false, failed: false, terminal: false };
 }
 
 /** null = continue the loop; otherwise the turn's stop reason. */

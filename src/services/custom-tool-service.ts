@@ -26,6 +26,7 @@ export interface ToolInput {
   description?: string | null | undefined;
   tags?: string[] | null | undefined;
   return_char_limit?: number | undefined;
+  default_requires_approval?: boolean | null | undefined;
   pip_requirements?: Array<{ name: string; version?: string | null } | string> | null | undefined;
   npm_requirements?: Array<{ name: string; version?: string | null } | string> | null | undefined;
 }
@@ -78,6 +79,7 @@ export class CustomToolService {
       description: patch.description === undefined ? current.description : patch.description,
       tags: patch.tags ?? current.tags,
       return_char_limit: patch.return_char_limit ?? current.return_char_limit,
+      default_requires_approval: patch.default_requires_approval ?? current.default_requires_approval,
       pip_requirements: patch.pip_requirements,
       npm_requirements: patch.npm_requirements,
     };
@@ -214,6 +216,7 @@ export class CustomToolService {
       metadata: current?.metadata ?? {},
       tags: input.tags ?? [],
       return_char_limit: input.return_char_limit ?? DEFAULT_RETURN_CHAR_LIMIT,
+      default_requires_approval: input.default_requires_approval === true,
       created_at: current?.created_at ?? now,
       updated_at: now,
     };

@@ -6,6 +6,7 @@
  */
 
 import { LettaError } from '../errors.js';
+import type { ApprovalAnswer } from '../runtime/approvals.js';
 import type { ProviderRegistry } from '../runtime/llm/index.js';
 import type { ResolvedModel } from '../runtime/llm/types.js';
 import { DEFAULT_MAX_STEPS, type RunHandle, type TurnResult, type Turns } from '../runtime/turn.js';
@@ -25,6 +26,8 @@ export interface SendInput {
   agent: AgentRecord;
   conversationId?: string | null | undefined;
   messages: UserInput[];
+  /** The answers to a pending approval request (instead of messages). */
+  approvals?: ApprovalAnswer[] | undefined;
   maxSteps?: number | undefined;
   /** Publish token deltas (the provider is called in streaming mode). */
   streamTokens?: boolean | undefined;
@@ -59,7 +62,7 @@ export class MessageService {
    */
   async start(ctx: RequestContext, input: SendInput): Promise<RunHandle> {
     const { agent } = input;
-    if (input.messages.length === 0)
+    if (input.messages.length === 0 && !input.approvals?.length)
       throw new LettaError('VALIDATION_ERROR', 'at least one message is required');
     const model = this.resolveModel(agent);
     // The queue place is taken before any await, so concurrent sends keep their arrival order.
@@ -74,6 +77,7 @@ export class MessageService {
         conversation,
         model,
         input: input.messages,
+        approvals: input.approvals,
         maxSteps: input.maxSteps ?? DEFAULT_MAX_STEPS,
         streamTokens: input.streamTokens ?? false,
         background: input.background ?? false,

@@ -88,6 +88,12 @@ export class ToolService {
     return this.store.tools.listForAgent(ctx.org, agentId);
   }
 
+  /** Whether the agent's calls of its tool `name` wait for a human's approval. */
+  async setApproval(ctx: RequestContext, agentId: string, name: string, requires: boolean): Promise<void> {
+    if (!(await this.store.tools.setApproval(ctx.org, agentId, name, requires)))
+      throw new LettaError('TOOL_NOT_FOUND', `tool '${name}' is not attached to agent ${agentId}`);
+  }
+
   async attach(ctx: RequestContext, agentId: string, toolId: string): Promise<void> {
     await this.get(ctx, toolId);
     await this.store.tools.attach(ctx.org, agentId, [toolId]);

@@ -70,6 +70,10 @@ export interface ToolRecord {
   metadata: JsonObject;
   created_at: string;
   updated_at: string;
+  /** Calls wait for a human's approval, unless an agent sets otherwise. */
+  default_requires_approval?: boolean;
+  /** Listed for an agent: its calls wait for a human's approval (the agent's setting, else the default). */
+  requires_approval?: boolean;
 }
 
 export interface ConversationRecord {

@@ -96,6 +96,8 @@ export interface ToolTable {
   metadata: string;
   created_at: string;
   updated_at: string;
+  /** 1/0: calls wait for a human's approval unless an agent says otherwise; NULL = 0. */
+  default_requires_approval: Generated<number | null>;
 }
 
 /** An agent's tool variable (Letta's `secrets`): the environment its tools see. */
@@ -114,6 +116,8 @@ export interface AgentToolTable {
   agent_id: string;
   tool_id: string;
   organization_id: string;
+  /** 1/0: the agent's own approval setting for the tool; null = none. */
+  requires_approval: Generated<number | null>;
 }
 
 export interface ConversationTable {

@@ -6,8 +6,8 @@ import { type Json, type JsonObject, type PageQuery, parseJson, type ToolRecord 
 import type { Database, ToolTable } from './schema.js';
 import { Statement } from './statement.js';
 
-const FOR_AGENT = new Statement<ToolTable>(
-  `SELECT tools.* FROM agents_tools INNER JOIN tools ON tools.id = agents_tools.tool_id
+const FOR_AGENT = new Statement<Selectable<ToolTable> & { agent_requires_approval: number | null }>(
+  `SELECT tools.*, agents_tools.requires_approval AS agent_requires_approval FROM agents_tools INNER JOIN tools ON tools.id = agents_tools.tool_id
    WHERE agents_tools.organization_id = ? AND agents_tools.agent_id = ? ORDER BY tools.name`,
 );
 
@@ -143,7 +143,26 @@ export class ToolRepository {
   }
 
   async listForAgent(org: string, agentId: string): Promise<ToolRecord[]> {
-    return (await FOR_AGENT.rows(this.db, this.dialect, [org, agentId])).map(fromRow);
+    return (await FOR_AGENT.rows(this.db, this.dialect, [org, agentId])).map(
+      ({ agent_requires_approval: a, ...r }) => {
+        const tool = fromRow(r);
+        return { ...tool, requires_approval: a === null ? tool.default_requires_approval : a === 1 };
+      },
+    );
+  }
+
+  /** Sets whether the agent's calls of its tool `name` need approval; false when not attached. */
+  async setApproval(org: string, agentId: string, name: string, requires: boolean): Promise<boolean> {
+    const r = await this.db
+      .updateTable('agents_tools')
+      .set({ requires_approval: requires ? 1 : 0 })
+      .where('organization_id', '=', org)
+      .where('agent_id', '=', agentId)
+      .where('tool_id', 'in', (eb) =>
+        eb.selectFrom('tools').select('id').where('organization_id', '=', org).where('name', '=', name),
+      )
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   /** Links the tools to the agent; only tools and an agent of `org` are linked. */
@@ -195,9 +214,15 @@ export class ToolRepository {
   }
 }
 
-function toRow(t: ToolRecord): ToolTable {
+function toRow({ requires_approval: _agent, ...t }: ToolRecord): Omit<
+  ToolTable,
+  'default_requires_approval'
+> & {
+  default_requires_approval: number;
+} {
   return {
     ...t,
+    default_requires_approval: t.default_requires_approval ? 1 : 0,
     json_schema: JSON.stringify(t.json_schema),
     tags: JSON.stringify(t.tags),
     args_json_schema: jsonOrNull(t.args_json_schema),
@@ -216,6 +241,7 @@ function fromRow(r: Selectable<ToolTable>): ToolRecord {
     ...r,
     json_schema: parseJson(r.json_schema, {}),
     tags: parseJson(r.tags, []),
+    default_requires_approval: r.default_requires_approval === 1,
     args_json_schema: parseJson<JsonObject | null>(r.args_json_schema, null),
     pip_requirements: parseJson<Json[] | null>(r.pip_requirements, null),
     npm_requirements: parseJson<Json[] | null>(r.npm_requirements, null),

@@ -26,6 +26,7 @@ const ToolFields = {
   json_schema: Nullable(AnyObject),
   args_json_schema: Nullable(AnyObject),
   return_char_limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  default_requires_approval: Nullable(Type.Boolean()),
   pip_requirements: Nullable(Type.Array(Requirement, { maxItems: 100 })),
   npm_requirements: Nullable(Type.Array(Requirement, { maxItems: 100 })),
 };
@@ -65,6 +66,7 @@ function toInput(b: Static<typeof ToolUpdate>): ToolInput {
     json_schema: b.json_schema as Record<string, unknown> | null | undefined,
     args_json_schema: b.args_json_schema as Record<string, unknown> | null | undefined,
     return_char_limit: b.return_char_limit,
+    default_requires_approval: b.default_requires_approval,
     pip_requirements: b.pip_requirements,
     npm_requirements: b.npm_requirements,
   };

@@ -27,6 +27,24 @@ export const MessageCreate = Type.Object({
   name: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
   otid: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
   sender_id: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+  // Letta's ApprovalCreate (`type: "approval"`): a list of answers, or the deprecated single one.
+  approvals: Type.Optional(
+    Type.Union([
+      Type.Array(
+        Type.Object({
+          type: Type.Optional(Type.String({ maxLength: 50 })),
+          tool_call_id: Type.String({ maxLength: 200 }),
+          approve: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+          reason: Type.Optional(Type.Union([Type.String({ maxLength: 10_000 }), Type.Null()])),
+        }),
+        { maxItems: 100 },
+      ),
+      Type.Null(),
+    ]),
+  ),
+  approve: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+  approval_request_id: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+  reason: Type.Optional(Type.Union([Type.String({ maxLength: 10_000 }), Type.Null()])),
 });
 
 /** The send body; unknown fields are accepted and ignored, as Letta's clients send many. */
@@ -58,6 +76,7 @@ export function inputMessages(body: SendBodyT): SendInput['messages'] {
   }
   const out: SendInput['messages'] = [];
   for (const m of body.messages ?? []) {
+    if (m.type === 'approval') continue;
     if (m.type !== undefined && m.type !== 'message') {
       throw new LettaError(
         'VALIDATION_ERROR',
@@ -74,9 +93,27 @@ export function inputMessages(body: SendBodyT): SendInput['messages'] {
     if (content.length === 0) throw new LettaError('VALIDATION_ERROR', 'a message needs text content');
     out.push({ content, name: m.name ?? undefined, otid: m.otid ?? undefined });
   }
-  if (out.length === 0)
+  if (out.length === 0 && !approvalAnswers(body))
     throw new LettaError('VALIDATION_ERROR', 'send `messages` (a non-empty list) or `input`');
   return out;
+}
+
+/** The answers of the send's approval messages (Letta's ApprovalCreate), if it has any. */
+export function approvalAnswers(body: SendBodyT): SendInput['approvals'] {
+  const out: NonNullable<SendInput['approvals']> = [];
+  for (const m of body.messages ?? []) {
+    if (m.type !== 'approval') continue;
+    if (m.approvals && m.approvals.length > 0) {
+      for (const a of m.approvals) {
+        if (a.type === 'tool')
+          throw new LettaError('VALIDATION_ERROR', 'client-side tool returns are not supported yet');
+        out.push({ toolCallId: a.tool_call_id, approve: a.approve === true, reason: a.reason ?? undefined });
+      }
+    } else if (typeof m.approve === 'boolean') {
+      out.push({ toolCallId: null, approve: m.approve, reason: m.reason ?? undefined });
+    } else throw new LettaError('VALIDATION_ERROR', 'an approval message needs `approvals` or `approve`');
+  }
+  return out.length > 0 ? out : undefined;
 }
 
 /** This turn's messages as Letta returns them: no echo of the user's input, optional type filter. */
@@ -116,6 +153,7 @@ export async function answerSend(
     agent,
     conversationId,
     messages: inputMessages(body),
+    approvals: approvalAnswers(body),
     maxSteps: body.max_steps,
     streamTokens: stream && body.stream_tokens === true,
   };

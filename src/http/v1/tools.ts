@@ -2,7 +2,9 @@
  * Tools: listing and reading tools (built-in and custom), and attaching them to agents. Custom
  * tools are created and run in `custom-tools.ts`.
  */
+
 import { type Static, Type } from 'typebox';
+import { LettaError } from '../../errors.js';
 import type { Services } from '../../services/services.js';
 import type { ToolFilter } from '../../services/tool-service.js';
 import { defineRoute, type Route } from '../route.js';
@@ -111,6 +113,33 @@ export function v1ToolRoutes(services: Services): Route[] {
         const q = req.query;
         const tools = await services.tools.listForAgent(req.ctx, agent.id);
         return pageOf(tools, { ...q, limit: q.limit ?? 10 }).map(toolView);
+      },
+    }),
+    defineRoute({
+      method: 'PATCH',
+      url: '/v1/agents/:agent_id/tools/approval/:tool_name',
+      optionalBody: true,
+      schema: {
+        summary: "Set whether an agent's calls of a tool wait for human approval",
+        tags: ['agents'],
+        params: Type.Object({ ...AgentIdParams.properties, tool_name: Type.String({ maxLength: 200 }) }),
+        querystring: Type.Object({ requires_approval: Type.Optional(Type.Boolean()) }),
+        // The official TypeScript client sends its parameter's name, `body_requires_approval`.
+        body: Type.Optional(
+          Type.Object({
+            requires_approval: Type.Optional(Type.Boolean()),
+            body_requires_approval: Type.Optional(Type.Boolean()),
+          }),
+        ),
+        response: { 200: AgentStateSchema },
+      },
+      handler: async (req) => {
+        const agent = await services.agents.get(req.ctx, req.params.agent_id);
+        const requires =
+          req.body?.requires_approval ?? req.body?.body_requires_approval ?? req.query.requires_approval;
+        if (requires === undefined) throw new LettaError('VALIDATION_ERROR', 'send `requires_approval`');
+        await services.tools.setApproval(req.ctx, agent.id, req.params.tool_name, requires);
+        return loadAgentState(services, req, agent, ['agent.blocks', 'agent.tools']);
       },
     }),
     ...(['attach', 'detach'] as const).map((op) =>

@@ -103,7 +103,7 @@ export function toolView(t: ToolRecord) {
     return_char_limit: t.return_char_limit,
     pip_requirements: t.pip_requirements,
     npm_requirements: t.npm_requirements,
-    default_requires_approval: false,
+    default_requires_approval: t.default_requires_approval ?? false,
     enable_parallel_execution: false,
     created_by_id: null,
     last_updated_by_id: null,

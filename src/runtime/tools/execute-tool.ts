@@ -17,6 +17,7 @@ import {
   memoryInsert,
   memoryReplace,
   ToolError,
+  type ToolOutput,
 } from './memory-edits.js';
 import type { CustomToolRunner } from './sandbox/custom-tool-runner.js';
 import type { ToolSandbox } from './sandbox/tool-sandbox.js';
@@ -47,6 +48,8 @@ export interface ToolOutcome {
   memoryChanged: boolean;
   /** memgpt_v2: the model asked for another step. */
   requestHeartbeat: boolean;
+  /** A sandboxed custom tool's stdout and stderr. */
+  output?: ToolOutput | undefined;
 }
 
 type Edit = (value: string) => string;
@@ -73,15 +76,16 @@ async function executeToolCall(env: ToolEnv, call: ToolCall, returnCharLimit: nu
   }
   const heartbeat = args.request_heartbeat === true;
   try {
-    const { content, memoryChanged } = await run(env, call.name, args);
+    const { content, memoryChanged, output } = await run(env, call.name, args);
     return {
       status: 'success',
       content: truncate(content, returnCharLimit),
       memoryChanged,
       requestHeartbeat: heartbeat,
+      output,
     };
   } catch (err) {
-    if (err instanceof ToolError) return fail(err.message, heartbeat);
+    if (err instanceof ToolError) return { ...fail(err.message, heartbeat), output: err.output };
     throw err;
   }
 }
@@ -90,7 +94,7 @@ async function run(
   env: ToolEnv,
   name: string,
   a: Record<string, unknown>,
-): Promise<{ content: string; memoryChanged: boolean }> {
+): Promise<{ content: string; memoryChanged: boolean; output?: ToolOutput }> {
   switch (name) {
     case 'send_message':
       str(a, 'message');

@@ -6,10 +6,19 @@
  */
 
 export class ToolError extends Error {
-  constructor(message: string) {
+  /** What a sandboxed tool printed before it failed (kept on the tool return). */
+  readonly output: ToolOutput | undefined;
+  constructor(message: string, output?: ToolOutput) {
     super(message);
+    this.output = output;
     this.name = 'ToolError';
   }
+}
+
+/** A sandboxed tool's stdout and stderr (capped by the sandbox). */
+export interface ToolOutput {
+  stdout: string;
+  stderr: string;
 }
 
 const LINE_NUMBER_PREFIX = /^\s*\d+→/m;

@@ -12,6 +12,7 @@ import * as m005 from './005-callback-secret.js';
 import * as m006 from './006-agent-names-not-unique.js';
 import * as m007 from './007-agent-file-tools.js';
 import * as m008 from './008-agent-tool-variables.js';
+import * as m009 from './009-tool-approval.js';
 
 export interface MigrationStep {
   name: string;
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   { name: '006-agent-names-not-unique', up: m006.up },
   { name: '007-agent-file-tools', up: m007.up },
   { name: '008-agent-tool-variables', up: m008.up },
+  { name: '009-tool-approval', up: m009.up },
 ];

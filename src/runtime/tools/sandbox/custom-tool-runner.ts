@@ -6,7 +6,7 @@
  * tool's stderr, so the model can correct itself; the turn goes on.
  */
 import type { ToolRecord } from '../../../store/records.js';
-import { ToolError } from '../memory-edits.js';
+import { ToolError, type ToolOutput } from '../memory-edits.js';
 import type { SandboxResult, ToolSandbox } from './tool-sandbox.js';
 import { compileTool, isJsSourceType } from './typescript-tool.js';
 
@@ -21,7 +21,7 @@ export type CustomToolRunner = (
   name: string,
   args: Record<string, unknown>,
   call?: CustomToolCall,
-) => Promise<{ content: string; memoryChanged: boolean }> | undefined;
+) => Promise<{ content: string; memoryChanged: boolean; output: ToolOutput }> | undefined;
 
 /** Runs one custom tool (any source type) with `args` and `env`; never throws for guest errors. */
 export async function runCustomTool(
@@ -68,9 +68,11 @@ export function customToolRunner(sandbox: ToolSandbox | undefined, tools: ToolRe
     return (async () => {
       const env = call ? await call.variables() : {};
       const r = await runCustomTool(sandbox, tool, rest, env, call?.org ?? '');
-      if (r.status === 'success') return { content: r.result ?? emptyReturn(tool), memoryChanged: false };
+      const output = { stdout: r.stdout, stderr: r.stderr };
+      if (r.status === 'success')
+        return { content: r.result ?? emptyReturn(tool), memoryChanged: false, output };
       const tail = r.stderr.trim().split('\n').slice(-6).join('\n');
-      throw new ToolError(tail ? `${r.result}\n${tail}` : String(r.result));
+      throw new ToolError(tail ? `${r.result}\n${tail}` : String(r.result), output);
     })();
   };
 }
