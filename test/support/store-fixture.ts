@@ -91,6 +91,7 @@ export function toolRecord(org: string, name: string): ToolRecord {
     args_json_schema: null,
     pip_requirements: null,
     npm_requirements: null,
+    default_requires_approval: false,
     metadata: {},
     created_at: at,
     updated_at: at,
