@@ -6,11 +6,9 @@
  * message while a request is pending is refused (409), as Letta does.
  */
 import { LettaError } from '../errors.js';
-import { newId } from '../ids.js';
 import type { MessageRecord, NewMessage, ToolRecord } from '../store/records.js';
 import type { ToolCall } from './llm/types.js';
 import { runStepTools, type StepToolsOutcome } from './step-tools.js';
-import { countTokensAsync } from './tokens.js';
 import type { ToolEnv } from './tools/execute-tool.js';
 
 /** The client's answer to one call (`toolCallId`), or to every call of the request (null). */
@@ -50,36 +48,15 @@ export async function answerApprovals(
   answers: ApprovalAnswer[],
   base: Omit<NewMessage, 'id' | 'role'>,
 ): Promise<StepToolsOutcome> {
-  const out: StepToolsOutcome = {
-    returns: [],
-    memoryChanged: false,
-    heartbeat: false,
-    failed: false,
-    terminal: false,
-  };
-  for (const call of pending.tool_calls ?? []) {
-    const answer = answers.find((a) => a.toolCallId === call.id || a.toolCallId === null);
-    if (!answer) throw new LettaError('VALIDATION_ERROR', `no approval answer for tool call ${call.id}`);
-    if (answer.approve) {
-      const ran = await runStepTools(env, tools, [call], base);
-      out.returns.push(...ran.returns);
-      out.memoryChanged ||= ran.memoryChanged;
-      out.failed ||= ran.failed;
-      out.terminal ||= ran.terminal;
-      continue;
-    }
-    const content = `Error: request to call tool denied. User reason: ${answer.reason || 'none given'}`;
-    out.failed = true;
-    out.returns.push({
-      ...base,
-      id: newId('message'),
-      role: 'tool',
-      content,
-      tool_call_id: call.id,
-      name: call.name,
-      status: 'error',
-      tokens: await countTokensAsync(content),
-    });
-  }
-  return out;
+  const calls = pending.tool_calls ?? [];
+  const answerOf = (call: ToolCall) => answers.find((a) => a.toolCallId === call.id || a.toolCallId === null);
+  for (const call of calls)
+    if (!answerOf(call))
+      throw new LettaError('VALIDATION_ERROR', `no approval answer for tool call ${call.id}`);
+  return runStepTools(env, tools, calls, base, (call) => {
+    const answer = answerOf(call);
+    return answer?.approve
+      ? undefined
+      : `Error: request to call tool denied. User reason: ${answer?.reason || 'none given'}`;
+  });
 }

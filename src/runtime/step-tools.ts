@@ -9,7 +9,7 @@ import type { NewMessage, ToolRecord } from '../store/records.js';
 import type { ToolCall } from './llm/types.js';
 import { countTokensAsync } from './tokens.js';
 import { TERMINAL_TOOLS } from './tools/builtin-tools.js';
-import { executeTool, type ToolEnv } from './tools/execute-tool.js';
+import { executeTool, type ToolEnv, type ToolOutcome } from './tools/execute-tool.js';
 
 export interface StepToolsOutcome {
   /** One tool-return message per call, in the order of the calls. */
@@ -21,11 +21,16 @@ export interface StepToolsOutcome {
   terminal: boolean;
 }
 
+/**
+ * Runs `calls` in order. `refusal` may refuse a call before it runs (a denied approval): the
+ * text it gives goes back to the model as a failed tool return, like a tool that is not attached.
+ */
 export async function runStepTools(
   env: ToolEnv,
   tools: ToolRecord[],
   calls: ToolCall[],
   base: Omit<NewMessage, 'id' | 'role'>,
+  refusal?: (call: ToolCall) => string | undefined,
 ): Promise<StepToolsOutcome> {
   const out: StepToolsOutcome = {
     returns: [],
@@ -36,14 +41,11 @@ export async function runStepTools(
   };
   for (const call of calls) {
     const tool = tools.find((t) => t.name === call.name);
-    const outcome = tool
-      ? await executeTool(env, call, tool.return_char_limit)
-      : {
-          status: 'error' as const,
-          content: `Error: tool '${call.name}' is not attached to this agent`,
-          memoryChanged: false,
-          requestHeartbeat: false,
-        };
+    const refused = tool ? refusal?.(call) : `Error: tool '${call.name}' is not attached to this agent`;
+    const outcome: ToolOutcome =
+      refused === undefined && tool
+        ? await executeTool(env, call, tool.return_char_limit)
+        : { status: 'error', content: refused ?? '', memoryChanged: false, requestHeartbeat: false };
     out.memoryChanged ||= outcome.memoryChanged;
     out.heartbeat ||= outcome.requestHeartbeat;
     out.failed ||= outcome.status === 'error';

@@ -50,7 +50,7 @@ import { callModel } from './model-call.js';
 import { PendingRunEnds } from './pending-run-ends.js';
 import type { RunChannel, RunChannels } from './run-channel.js';
 import { endedRun, eventsToKeep, isDatabaseFault, type RunEnd, tailEvents, writeRunEnd } from './run-end.js';
-import { runStepTools, type StepToolsOutcome } from './step-tools.js';
+import { runStepTools } from './step-tools.js';
 import { emptyUsage, runStatusFor, type StopReason, type Usage } from './stop-reasons.js';
 import { refreshSystemMessage } from './system-message.js';
 import { countTokensAsync } from './tokens.js';
@@ -486,7 +486,8 @@ export class Turns {
         tokens: await countTokensAsync((result.content ?? '') + JSON.stringify(toolCalls)),
       };
       // A call that needs a human's approval: nothing runs, the run ends asking for it.
-      const ran = held ? noTools() : await runStepTools(toolEnv, tools, toolCalls, base);
+      // Calls that need approval are stored with the step and run when the answer comes.
+      const ran = await runStepTools(toolEnv, tools, held ? [] : toolCalls, base);
       const stepMessages = [assistant, ...ran.returns];
 
       // 4. Store the step in one transaction; the last step's also ends the run.
@@ -625,10 +626,6 @@ export class Turns {
 
 function publish(channel: RunChannel, messages: LettaMessage[]): LettaMessage[] {
   return messages.map((m) => ({ ...m, seq_id: channel.publish(m) }));
-}
-
-function noTools(): StepToolsOutcome {
-  return { returns: [], memoryChanged: false, heartbeat: false, failed: false, terminal: false };
 }
 
 /** null = continue the loop; otherwise the turn's stop reason. */
