@@ -4,11 +4,11 @@
  * send approves (the tool runs, the turn goes on) or denies (the model reads the denial); a plain
  * message while a request is pending is refused. Streamed and not, both databases.
  */
-import Letta from '@letta-ai/letta-client';
+import type Letta from '@letta-ai/letta-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
-import { type FakeLlm, startFakeLlm } from './support/fake-llm.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import type { FakeLlm } from './support/fake-llm.js';
+import { startV1Server, type V1Server } from './support/v1-server.js';
 
 const TRANSFER = `
 def transfer(amount: int) -> str:
@@ -25,26 +25,17 @@ type Msg = { message_type: string; [k: string]: unknown };
 
 describe.each(DIALECTS)('tool approvals over V1 (%s)', (dialect) => {
   let llm: FakeLlm;
-  let server: TestServer;
   let client: Letta;
   let toolId: string;
 
+  let v1: V1Server | undefined;
   beforeAll(async () => {
-    llm = await startFakeLlm({ defaultReply: { content: 'OK' } });
-    server = await startTestServer(dialect, {
-      env: {
-        OPENAI_API_KEY: 'test',
-        OPENAI_BASE_URL: llm.url,
-        LETTA_LLM_MAX_RETRIES: '0',
-        LETTA_TOOL_WORKERS: '1',
-      },
-    });
-    client = new Letta({ baseURL: server.baseUrl, apiKey: 'test', maxRetries: 0, timeout: 120_000 });
+    v1 = await startV1Server(dialect);
+    ({ llm, client } = v1);
     toolId = (await client.tools.upsert({ source_code: TRANSFER })).id;
   });
   afterAll(async () => {
-    await server?.close();
-    await llm?.close();
+    await v1?.close();
   });
 
   async function agentNeedingApproval(name: string) {

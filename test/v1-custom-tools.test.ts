@@ -3,11 +3,12 @@
  * signature and docstring), refuse what cannot run, attach, call during a turn (the fake LLM
  * asks for the tool; the sandbox runs it), run from source without an agent. Both databases.
  */
-import Letta from '@letta-ai/letta-client';
+import type Letta from '@letta-ai/letta-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
-import { type FakeLlm, startFakeLlm } from './support/fake-llm.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import type { FakeLlm } from './support/fake-llm.js';
+import type { TestServer } from './support/server.js';
+import { startV1Server, type V1Server } from './support/v1-server.js';
 
 const WEATHER = `
 def get_weather(city: str, days: int = 1) -> str:
@@ -26,21 +27,13 @@ describe.each(DIALECTS)('custom tools over V1 (%s)', (dialect) => {
   let server: TestServer;
   let client: Letta;
 
+  let v1: V1Server | undefined;
   beforeAll(async () => {
-    llm = await startFakeLlm({ defaultReply: { content: 'OK' } });
-    server = await startTestServer(dialect, {
-      env: {
-        OPENAI_API_KEY: 'test',
-        OPENAI_BASE_URL: llm.url,
-        LETTA_LLM_MAX_RETRIES: '0',
-        LETTA_TOOL_WORKERS: '1',
-      },
-    });
-    client = new Letta({ baseURL: server.baseUrl, apiKey: 'test', maxRetries: 0, timeout: 120_000 });
+    v1 = await startV1Server(dialect);
+    ({ llm, server, client } = v1);
   });
   afterAll(async () => {
-    await server?.close();
-    await llm?.close();
+    await v1?.close();
   });
 
   async function post(path: string, body: unknown, method = 'POST') {

@@ -5,11 +5,12 @@
  * environment (`process.env`, `os.environ`), shown back on the agent and replaced on update; no
  * network when the operator allows no hosts. Both databases.
  */
-import Letta from '@letta-ai/letta-client';
+import type Letta from '@letta-ai/letta-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
-import { type FakeLlm, startFakeLlm } from './support/fake-llm.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import type { FakeLlm } from './support/fake-llm.js';
+import type { TestServer } from './support/server.js';
+import { startV1Server, type V1Server } from './support/v1-server.js';
 
 const FORECAST = `
 interface Options { unit: 'celsius' | 'fahrenheit' }
@@ -41,22 +42,13 @@ describe.each(DIALECTS)('TypeScript tools and agent secrets over V1 (%s)', (dial
   let server: TestServer;
   let client: Letta;
 
+  let v1: V1Server | undefined;
   beforeAll(async () => {
-    llm = await startFakeLlm({ defaultReply: { content: 'OK' } });
-    server = await startTestServer(dialect, {
-      env: {
-        OPENAI_API_KEY: 'test',
-        OPENAI_BASE_URL: llm.url,
-        LETTA_LLM_MAX_RETRIES: '0',
-        LETTA_TOOL_WORKERS: '1',
-        LETTA_TOOL_PREWARM: '0',
-      },
-    });
-    client = new Letta({ baseURL: server.baseUrl, apiKey: 'test', maxRetries: 0, timeout: 120_000 });
+    v1 = await startV1Server(dialect, { LETTA_TOOL_PREWARM: '0' });
+    ({ llm, server, client } = v1);
   });
   afterAll(async () => {
-    await server?.close();
-    await llm?.close();
+    await v1?.close();
   });
 
   async function post(path: string, body: unknown, method = 'POST') {
