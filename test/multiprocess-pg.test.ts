@@ -3,7 +3,8 @@
  * server` processes share one PostgreSQL database (as behind the tutorial's nginx), and 50
  * concurrent sends split across both never interleave a conversation's history; a client
  * following a run through the other process gets each step as it commits (LISTEN/NOTIFY), and a
- * cancel sent to either process stops the run where it runs.
+ * cancel sent to either process stops the run where it runs; a run that stopped for a client
+ * tool in one process is answered through the other.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ORG_ID } from '../src/ids.js';
@@ -234,5 +235,33 @@ describe('two server processes on one PostgreSQL', () => {
     expect(llm.aborted).toBe(abortedBefore + 1);
     const stored = await store.runs.get(DEFAULT_ORG_ID, run.body.id);
     expect(stored?.status).toBe('cancelled');
+  });
+
+  it('a run waiting for a client tool in one process is answered through the other', async () => {
+    const [a, b] = servers;
+    expect((await post(a!.baseUrl, '/agents', { name: 'handoff', model: 'gpt-4o-mini' })).status).toBe(201);
+    const clipboard = { name: 'read_clipboard', description: 'What the user copied.' };
+    llm.script([{ toolCalls: [{ name: 'read_clipboard', arguments: {} }] }]);
+    const held = await post<SendReply & { pending_tool_calls: Array<{ tool_call_id: string }> }>(
+      a!.baseUrl,
+      '/agents/handoff/messages',
+      { message: 'what did I copy?', client_tools: [clipboard] },
+    );
+    expect(held.body.stop_reason).toBe('requires_approval');
+    llm.script([{ content: 'A recipe.' }]);
+    const answered = await post<SendReply>(b!.baseUrl, '/agents/handoff/messages', {
+      tool_returns: [
+        {
+          tool_call_id: held.body.pending_tool_calls[0]?.tool_call_id,
+          tool_return: 'a recipe',
+          status: 'success',
+        },
+      ],
+      client_tools: [clipboard],
+    });
+    expect(answered.status).toBe(200);
+    expect(answered.body).toMatchObject({ content: 'A recipe.', stop_reason: 'end_turn' });
+    const roles = (await history(answered.body.conversation_id)).map((m) => m.role);
+    expect(roles).toEqual(['user', 'assistant', 'tool', 'assistant']);
   });
 });

@@ -22,15 +22,15 @@ export interface StepToolsOutcome {
 }
 
 /**
- * Runs `calls` in order. `refusal` may refuse a call before it runs (a denied approval): the
- * text it gives goes back to the model as a failed tool return, like a tool that is not attached.
+ * Runs `calls` in order. `settled` may give a call's outcome instead of running it (a denied
+ * approval, the return of a tool the client ran): it goes back to the model like any return.
  */
 export async function runStepTools(
   env: ToolEnv,
   tools: ToolRecord[],
   calls: ToolCall[],
   base: Omit<NewMessage, 'id' | 'role'>,
-  refusal?: (call: ToolCall) => string | undefined,
+  settled?: (call: ToolCall) => ToolOutcome | undefined,
 ): Promise<StepToolsOutcome> {
   const out: StepToolsOutcome = {
     returns: [],
@@ -41,11 +41,16 @@ export async function runStepTools(
   };
   for (const call of calls) {
     const tool = tools.find((t) => t.name === call.name);
-    const refused = tool ? refusal?.(call) : `Error: tool '${call.name}' is not attached to this agent`;
     const outcome: ToolOutcome =
-      refused === undefined && tool
+      settled?.(call) ??
+      (tool
         ? await executeTool(env, call, tool.return_char_limit)
-        : { status: 'error', content: refused ?? '', memoryChanged: false, requestHeartbeat: false };
+        : {
+            status: 'error',
+            content: `Error: tool '${call.name}' is not attached to this agent`,
+            memoryChanged: false,
+            requestHeartbeat: false,
+          });
     out.memoryChanged ||= outcome.memoryChanged;
     out.heartbeat ||= outcome.requestHeartbeat;
     out.failed ||= outcome.status === 'error';

@@ -5,6 +5,7 @@
  * messages stored and the in-context list extended). The user's messages are stored before the
  * model is called; a run cancelled while it queued never starts.
  */
+import { LettaError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { RequestContext } from '../request-context.js';
 import type {
@@ -46,11 +47,18 @@ export async function prepareTurn(
   run: RunRecord,
   conversationId: string,
   input: UserInput[],
+  clientTools: readonly { name: string }[] = [],
 ): Promise<PreparedTurn> {
   const [blocks, tools] = await Promise.all([
     store.blocks.listForAgent(ctx.org, agent.id),
     store.tools.listForAgent(ctx.org, agent.id),
   ]);
+  const clash = clientTools.find((c) => tools.some((t) => t.name === c.name));
+  if (clash)
+    throw new LettaError(
+      'VALIDATION_ERROR',
+      `client tool '${clash.name}' has the name of a tool attached to the agent: rename it, or detach the agent's tool`,
+    );
   const base = messageBase(ctx.org, agent, conversationId, run, nowIso());
   const userMessages: NewMessage[] = [];
   for (const m of input) {

@@ -38,7 +38,13 @@ import { nowIso } from '../store/records.js';
 import type { RunSignals } from '../store/run-signals.js';
 import type { Store } from '../store/store.js';
 import { enterSpan, span } from '../telemetry.js';
-import { type ApprovalAnswer, answerApprovals, needsApproval, pendingApproval } from './approvals.js';
+import {
+  type ApprovalAnswer,
+  answerApprovals,
+  type ClientTool,
+  needsApproval,
+  pendingApproval,
+} from './approvals.js';
 import { compactContext, needsCompaction } from './compaction.js';
 import { ContextCache } from './context-cache.js';
 import type { Claim, ConversationGate, Ticket } from './conversation-gate.js';
@@ -57,7 +63,7 @@ import { countTokensAsync } from './tokens.js';
 import type { ArchivalTools, ToolEnv } from './tools/execute-tool.js';
 import { customToolRunner } from './tools/sandbox/custom-tool-runner.js';
 import type { ToolSandbox } from './tools/sandbox/tool-sandbox.js';
-import { toolDefinitions, toolDefinitionTokens } from './tools/tool-definitions.js';
+import { clientToolDefinitions, toolDefinitions, toolDefinitionTokens } from './tools/tool-definitions.js';
 import { beginTurn, type PreparedTurn, prepareTurn, type UserInput } from './turn-start.js';
 
 export const DEFAULT_MAX_STEPS = 50;
@@ -71,6 +77,8 @@ export interface TurnRequest {
   input: UserInput[];
   /** The answers to the approval request the conversation waits on (then `input` is empty). */
   approvals?: ApprovalAnswer[] | undefined;
+  /** Tools the client declared for this request (Letta's `client_tools`): the client runs them. */
+  clientTools?: ClientTool[] | undefined;
   maxSteps: number;
   /** Call the provider in streaming mode and publish token deltas. */
   streamTokens: boolean;
@@ -296,7 +304,15 @@ export class Turns {
   private async claimAndBegin(ticket: Ticket, turn: ActiveTurn): Promise<void> {
     const { ctx, agent, conversation, input } = turn.req;
     const { store } = this.deps;
-    const prepared = await prepareTurn(store, ctx, agent, turn.run, conversation.id, input);
+    const prepared = await prepareTurn(
+      store,
+      ctx,
+      agent,
+      turn.run,
+      conversation.id,
+      input,
+      turn.req.clientTools,
+    );
     turn.prepared = prepared;
     await store.transaction(async (tx) => {
       await tx.runs.insert(turn.run);
@@ -375,7 +391,8 @@ export class Turns {
     const messages: LettaMessage[] = [];
     // The conversation row as claimed for this run: fresh, and nobody else can change it now.
     const conv = (turn.claim as Claim).conversation;
-    const prepared = turn.prepared ?? (await prepareTurn(store, ctx, agent, run, conv.id, req.input));
+    const prepared =
+      turn.prepared ?? (await prepareTurn(store, ctx, agent, run, conv.id, req.input, req.clientTools));
     if (turn.context === undefined)
       turn.context =
         (await store.transaction((tx) => beginTurn(tx, ctx, agent, run, conv, prepared, this.cache))) ?? null;
@@ -386,7 +403,8 @@ export class Turns {
       messages.push(...publish(channel, toLettaMessages({ ...m, seq: 0 } as MessageRecord)));
 
     const { tools } = prepared;
-    const toolDefs = toolDefinitions(agent, tools);
+    const clientTools = req.clientTools ?? [];
+    const toolDefs = [...toolDefinitions(agent, tools), ...clientToolDefinitions(clientTools)];
     const toolTokens = toolDefinitionTokens(toolDefs);
     const window = contextWindowFor(agent, req.model, this.deps.defaultContextWindow);
     const scope = { ctx, agent, conversationId: conv.id, run, model: req.model, signal };
@@ -474,7 +492,7 @@ export class Turns {
         ...c,
         id: c.id || `call_${newId('step').slice(5, 29)}`,
       }));
-      const held = needsApproval(tools, toolCalls);
+      const held = needsApproval(tools, toolCalls, clientTools);
       const assistant: NewMessage = {
         ...base,
         ...(held && { metadata: { ...base.metadata, approval_request: true } }),

@@ -6,7 +6,7 @@
  */
 
 import { LettaError } from '../errors.js';
-import type { ApprovalAnswer } from '../runtime/approvals.js';
+import type { ApprovalAnswer, ClientTool } from '../runtime/approvals.js';
 import type { ProviderRegistry } from '../runtime/llm/index.js';
 import type { ResolvedModel } from '../runtime/llm/types.js';
 import { DEFAULT_MAX_STEPS, type RunHandle, type TurnResult, type Turns } from '../runtime/turn.js';
@@ -28,6 +28,8 @@ export interface SendInput {
   messages: UserInput[];
   /** The answers to a pending approval request (instead of messages). */
   approvals?: ApprovalAnswer[] | undefined;
+  /** Tools the client declared for this request; a call of one stops the run for its return. */
+  clientTools?: ClientTool[] | undefined;
   maxSteps?: number | undefined;
   /** Publish token deltas (the provider is called in streaming mode). */
   streamTokens?: boolean | undefined;
@@ -78,6 +80,7 @@ export class MessageService {
         model,
         input: input.messages,
         approvals: input.approvals,
+        clientTools: input.clientTools,
         maxSteps: input.maxSteps ?? DEFAULT_MAX_STEPS,
         streamTokens: input.streamTokens ?? false,
         background: input.background ?? false,

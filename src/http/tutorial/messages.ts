@@ -2,9 +2,9 @@
  * The tutorial's send API: `POST /agents/{agent}/messages` (JSON, or NDJSON with `stream: true`),
  * `/messages/async` (202 + run), `/messages/cancel`, and `POST /agents/{agent}/batch`.
  */
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { LettaError } from '../../errors.js';
-import type { SendResult } from '../../services/message-service.js';
+import type { SendInput, SendResult } from '../../services/message-service.js';
 import type { Services } from '../../services/services.js';
 import { defineRoute, type Route } from '../route.js';
 import { Id } from '../schemas.js';
@@ -22,15 +22,100 @@ const ConversationRef = Type.Union([Id('conv'), Type.Literal('default')], {
 });
 const MaxSteps = Type.Integer({ minimum: 1, maximum: 200, description: 'Maximum agent steps (default 50).' });
 
+const ToolCallId = Type.String({ minLength: 1, maxLength: 200 });
+const Approval = Type.Object(
+  {
+    tool_call_id: ToolCallId,
+    approve: Type.Boolean(),
+    reason: Type.Optional(Type.String({ maxLength: 10_000 })),
+  },
+  { additionalProperties: false },
+);
+const ToolReturn = Type.Object(
+  {
+    tool_call_id: ToolCallId,
+    tool_return: Type.String({ maxLength: 1_000_000 }),
+    status: Type.Union([Type.Literal('success'), Type.Literal('error')]),
+  },
+  { additionalProperties: false },
+);
+const ClientTool = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-zA-Z0-9_-]{1,64}$' }),
+    description: Type.Optional(Type.String({ maxLength: 10_000 })),
+    parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: false },
+);
+
 export const SendBody = Type.Object(
   {
-    message: MessageText,
+    message: Type.Optional(MessageText),
+    approvals: Type.Optional(
+      Type.Array(Approval, {
+        minItems: 1,
+        maxItems: 100,
+        description:
+          'Answers to the tool calls the run stopped for (`stop_reason: "requires_approval"`), instead of `message`.',
+      }),
+    ),
+    tool_returns: Type.Optional(
+      Type.Array(ToolReturn, {
+        minItems: 1,
+        maxItems: 100,
+        description: 'The returns of client tools the run stopped for, instead of `message`.',
+      }),
+    ),
+    client_tools: Type.Optional(
+      Type.Array(ClientTool, {
+        maxItems: 100,
+        description:
+          'Tools the client runs itself: a call of one stops the run until `tool_returns` answer it.',
+      }),
+    ),
     conversation_id: Type.Optional(Type.Union([ConversationRef, Type.Null()])),
     max_steps: Type.Optional(MaxSteps),
     stream: Type.Optional(Type.Boolean({ description: 'Stream NDJSON lines as the model writes.' })),
   },
   { additionalProperties: false },
 );
+type SendBodyT = Static<typeof SendBody>;
+
+/** What a tutorial send carries: one message, or the answers to a pending request (not both). */
+function sendInput(body: SendBodyT): Pick<SendInput, 'messages' | 'approvals' | 'clientTools'> {
+  const given = [body.message, body.approvals, body.tool_returns].filter((x) => x !== undefined);
+  if (given.length !== 1)
+    throw new LettaError('VALIDATION_ERROR', 'send exactly one of `message`, `approvals` or `tool_returns`');
+  const approvals = [
+    ...(body.approvals ?? []).map((a) => ({
+      toolCallId: a.tool_call_id,
+      approve: a.approve,
+      reason: a.reason,
+    })),
+    ...(body.tool_returns ?? []).map((r) => ({
+      toolCallId: r.tool_call_id,
+      approve: true,
+      toolReturn: { content: r.tool_return, status: r.status },
+    })),
+  ];
+  const names = new Set<string>();
+  for (const t of body.client_tools ?? []) {
+    if (names.has(t.name))
+      throw new LettaError('VALIDATION_ERROR', `client tool '${t.name}' is declared twice`);
+    names.add(t.name);
+  }
+  return {
+    messages: body.message === undefined ? [] : [{ content: body.message }],
+    approvals: approvals.length > 0 ? approvals : undefined,
+    clientTools: body.client_tools,
+  };
+}
+
+const PendingToolCall = Type.Object({
+  tool_call_id: Type.String(),
+  name: Type.String(),
+  arguments: Type.String(),
+});
 
 const Usage = Type.Object(
   {
@@ -51,10 +136,25 @@ export const SendResponse = Type.Object({
   usage: Usage,
   conversation_id: Type.String(),
   run_id: Type.String(),
+  pending_tool_calls: Type.Optional(
+    Type.Array(PendingToolCall, {
+      description:
+        'With `stop_reason: "requires_approval"`: the calls to answer with `approvals` (or, for client tools, `tool_returns`).',
+    }),
+  ),
 });
 
+/** The calls a run that stopped for approval waits on (its last approval request). */
+function pendingToolCalls(r: SendResult) {
+  if (r.stopReason !== 'requires_approval') return undefined;
+  const request = r.messages.findLast((m) => m.message_type === 'approval_request_message');
+  return (request?.tool_calls as Static<typeof PendingToolCall>[] | undefined) ?? [];
+}
+
 export function sendResponse(r: SendResult) {
+  const pending = pendingToolCalls(r);
   return {
+    ...(pending && { pending_tool_calls: pending }),
     content: r.content,
     messages: r.messages,
     stop_reason: r.stopReason,
@@ -83,7 +183,7 @@ export function tutorialMessageRoutes(services: Services): Route[] {
         const input = {
           agent,
           conversationId: req.body.conversation_id,
-          messages: [{ content: req.body.message }],
+          ...sendInput(req.body),
           maxSteps: req.body.max_steps,
         };
         if (req.body.stream) {

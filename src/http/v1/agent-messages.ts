@@ -9,7 +9,7 @@ import { defineRoute, type Route } from '../route.js';
 import { Id } from '../schemas.js';
 import { RunView, runView } from '../tutorial/run-view.js';
 import { AgentIdParams, Cursor, Order, V1Limit } from './params.js';
-import { answerSend, approvalAnswers, inputMessages, SendBody } from './send.js';
+import { answerSend, approvalAnswers, clientTools, inputMessages, SendBody } from './send.js';
 import { AgentStateSchema, AnyObject, loadAgentState, MessageSchema } from './views.js';
 
 const tags = ['agents'];
@@ -103,6 +103,7 @@ export function v1AgentMessageRoutes(services: Services): Route[] {
           agent,
           messages: inputMessages(req.body),
           approvals: approvalAnswers(req.body),
+          clientTools: clientTools(req.body),
           maxSteps: req.body.max_steps,
           background: true,
           callbackUrl: req.body.callback_url ?? undefined,

@@ -18,6 +18,34 @@ const TextPart = Type.Object({
   text: Type.Optional(Type.String({ maxLength: 1_000_000 })),
 });
 
+/**
+ * One answer of an approval message: `{type: "approval", tool_call_id, approve, reason}`, or the
+ * return of a tool the client ran, `{type: "tool", tool_call_id, tool_return, status}`.
+ */
+const ApprovalItem = Type.Object({
+  type: Type.Optional(Type.String({ maxLength: 50 })),
+  tool_call_id: Type.String({ maxLength: 200 }),
+  approve: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+  reason: Type.Optional(Type.Union([Type.String({ maxLength: 10_000 }), Type.Null()])),
+  tool_return: Type.Optional(
+    Type.Union([Type.String({ maxLength: 1_000_000 }), Type.Array(TextPart, { maxItems: 100 })]),
+  ),
+  status: Type.Optional(Type.Union([Type.Literal('success'), Type.Literal('error')])),
+  stdout: Type.Optional(Type.Union([Type.Array(Type.String({ maxLength: 100_000 })), Type.Null()])),
+  stderr: Type.Optional(Type.Union([Type.Array(Type.String({ maxLength: 100_000 })), Type.Null()])),
+});
+type ApprovalItemT = Static<typeof ApprovalItem>;
+
+/** Letta's ClientToolSchema: a tool the client runs, declared for one request. */
+export const ClientToolSchema = Type.Object({
+  name: Type.String({
+    pattern: '^[a-zA-Z0-9_-]{1,64}$',
+    description: 'Letters, digits, `_` and `-`, at most 64 (what model providers accept).',
+  }),
+  description: Type.Optional(Type.Union([Type.String({ maxLength: 10_000 }), Type.Null()])),
+  parameters: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])),
+});
+
 export const MessageCreate = Type.Object({
   type: Type.Optional(Type.String({ maxLength: 50 })),
   role: Type.Optional(Type.String({ maxLength: 20 })),
@@ -28,20 +56,9 @@ export const MessageCreate = Type.Object({
   otid: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
   sender_id: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
   // Letta's ApprovalCreate (`type: "approval"`): a list of answers, or the deprecated single one.
-  approvals: Type.Optional(
-    Type.Union([
-      Type.Array(
-        Type.Object({
-          type: Type.Optional(Type.String({ maxLength: 50 })),
-          tool_call_id: Type.String({ maxLength: 200 }),
-          approve: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
-          reason: Type.Optional(Type.Union([Type.String({ maxLength: 10_000 }), Type.Null()])),
-        }),
-        { maxItems: 100 },
-      ),
-      Type.Null(),
-    ]),
-  ),
+  approvals: Type.Optional(Type.Union([Type.Array(ApprovalItem, { maxItems: 100 }), Type.Null()])),
+  // Letta's ToolReturnCreate (`type: "tool_return"`): the returns of client-side tools.
+  tool_returns: Type.Optional(Type.Union([Type.Array(ApprovalItem, { maxItems: 100 }), Type.Null()])),
   approve: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
   approval_request_id: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
   reason: Type.Optional(Type.Union([Type.String({ maxLength: 10_000 }), Type.Null()])),
@@ -64,6 +81,7 @@ export const SendBody = Type.Object({
     Type.Union([Type.String({ maxLength: 2000, pattern: '^https?://' }), Type.Null()]),
   ),
   agent_id: Type.Optional(Type.Union([Type.String({ maxLength: 50 }), Type.Null()])),
+  client_tools: Type.Optional(Type.Union([Type.Array(ClientToolSchema, { maxItems: 100 }), Type.Null()])),
 });
 export type SendBodyT = Static<typeof SendBody>;
 
@@ -76,7 +94,7 @@ export function inputMessages(body: SendBodyT): SendInput['messages'] {
   }
   const out: SendInput['messages'] = [];
   for (const m of body.messages ?? []) {
-    if (m.type === 'approval') continue;
+    if (m.type === 'approval' || m.type === 'tool_return') continue;
     if (m.type !== undefined && m.type !== 'message') {
       throw new LettaError(
         'VALIDATION_ERROR',
@@ -98,22 +116,79 @@ export function inputMessages(body: SendBodyT): SendInput['messages'] {
   return out;
 }
 
-/** The answers of the send's approval messages (Letta's ApprovalCreate), if it has any. */
+/**
+ * The answers of the send's approval messages (Letta's ApprovalCreate) and client tool returns
+ * (ToolReturnCreate), if it has any.
+ */
 export function approvalAnswers(body: SendBodyT): SendInput['approvals'] {
   const out: NonNullable<SendInput['approvals']> = [];
   for (const m of body.messages ?? []) {
-    if (m.type !== 'approval') continue;
-    if (m.approvals && m.approvals.length > 0) {
+    if (m.type === 'tool_return') {
+      if (!m.tool_returns?.length)
+        throw new LettaError('VALIDATION_ERROR', 'a tool_return message needs `tool_returns`');
+      out.push(...m.tool_returns.map(clientReturn));
+    } else if (m.type !== 'approval') continue;
+    else if (m.approvals && m.approvals.length > 0) {
       for (const a of m.approvals) {
-        if (a.type === 'tool')
-          throw new LettaError('VALIDATION_ERROR', 'client-side tool returns are not supported yet');
-        out.push({ toolCallId: a.tool_call_id, approve: a.approve === true, reason: a.reason ?? undefined });
+        if (a.type === 'tool') out.push(clientReturn(a));
+        else
+          out.push({
+            toolCallId: a.tool_call_id,
+            approve: a.approve === true,
+            reason: a.reason ?? undefined,
+          });
       }
     } else if (typeof m.approve === 'boolean') {
       out.push({ toolCallId: null, approve: m.approve, reason: m.reason ?? undefined });
     } else throw new LettaError('VALIDATION_ERROR', 'an approval message needs `approvals` or `approve`');
   }
   return out.length > 0 ? out : undefined;
+}
+
+/** A client tool's return (`{type: "tool", tool_call_id, tool_return, status}`) as an answer. */
+function clientReturn(a: ApprovalItemT): NonNullable<SendInput['approvals']>[number] {
+  if (a.tool_return === undefined || a.status === undefined)
+    throw new LettaError(
+      'VALIDATION_ERROR',
+      `the tool return for ${a.tool_call_id} needs \`tool_return\` and \`status\` ("success" or "error")`,
+    );
+  const content =
+    typeof a.tool_return === 'string'
+      ? a.tool_return
+      : a.tool_return
+          .map((p) => {
+            if (p.type !== 'text')
+              throw new LettaError(
+                'VALIDATION_ERROR',
+                `tool return parts of type '${p.type}' are not supported (text only)`,
+              );
+            return p.text ?? '';
+          })
+          .join('\n');
+  return { toolCallId: a.tool_call_id, approve: true, toolReturn: { content, status: a.status } };
+}
+
+/** The request's client tools (Letta's `client_tools`), names checked unique. */
+export function clientTools(body: SendBodyT): SendInput['clientTools'] {
+  const tools = body.client_tools ?? [];
+  const names = new Set<string>();
+  for (const t of tools) {
+    if (names.has(t.name))
+      throw new LettaError('VALIDATION_ERROR', `client tool '${t.name}' is declared twice`);
+    names.add(t.name);
+    if (t.parameters && t.parameters.type !== undefined && t.parameters.type !== 'object')
+      throw new LettaError(
+        'VALIDATION_ERROR',
+        `client tool '${t.name}': \`parameters\` must be a JSON schema of type "object"`,
+      );
+  }
+  return tools.length > 0
+    ? tools.map((t) => ({
+        name: t.name,
+        description: t.description ?? undefined,
+        parameters: t.parameters ?? undefined,
+      }))
+    : undefined;
 }
 
 /** This turn's messages as Letta returns them: no echo of the user's input, optional type filter. */
@@ -154,6 +229,7 @@ export async function answerSend(
     conversationId,
     messages: inputMessages(body),
     approvals: approvalAnswers(body),
+    clientTools: clientTools(body),
     maxSteps: body.max_steps,
     streamTokens: stream && body.stream_tokens === true,
   };

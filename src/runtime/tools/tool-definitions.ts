@@ -37,6 +37,21 @@ export function toolDefinitions(agent: AgentRecord, tools: ToolRecord[]): ToolDe
   });
 }
 
+/** The definitions of the tools a client declared for one request (it runs them itself). */
+export function clientToolDefinitions(
+  tools: readonly {
+    name: string;
+    description?: string | undefined;
+    parameters?: Record<string, unknown> | undefined;
+  }[],
+): ToolDefinition[] {
+  return tools.map((t) => ({
+    name: t.name,
+    description: t.description ?? '',
+    parameters: t.parameters ?? { type: 'object', properties: {} },
+  }));
+}
+
 /**
  * Token count of the tool definitions sent with every call. An agent's tools rarely change, and
  * their JSON is a kilobyte or more: counted once per distinct definition set, not once a send.
