@@ -9,6 +9,7 @@
  */
 import { LettaError } from '../errors.js';
 import type { ConversationRecord } from '../store/records.js';
+import type { BatchedWrite } from '../store/statement.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -29,6 +30,11 @@ export type Release = (tx?: Store) => Promise<void>;
 export interface Claim {
   conversation: ConversationRecord;
   release: Release;
+  /**
+   * The caller's own committed write released the claim in the database (the last step's write
+   * batch): only the in-process queue and the lease renewal are left to let go of.
+   */
+  released(): void;
 }
 
 export interface Ticket {
@@ -40,6 +46,12 @@ export interface Ticket {
    * process holds the conversation; then {@link acquire} waits for it.
    */
   claimNow(tx: Store, conversationId: string, runId: string): Promise<Claim | undefined>;
+  /**
+   * One claim attempt as a write of the caller's batch (for a ticket that is `first`), taken only
+   * if the conversation is still as `seen`; when the batch reports 1 changed row for it, `held`
+   * makes the claim, with `seen` as the conversation.
+   */
+  claimUnchanged(seen: ConversationRecord, runId: string): { write: BatchedWrite; held(): Claim };
   /** Waits for the turn (in-process FIFO, then the database claim, with backoff) and claims. */
   acquire(conversationId: string, runId: string, waitMs: number, signal?: AbortSignal): Promise<Claim>;
   /** Gives the queue place up (before a claim). */
@@ -95,22 +107,31 @@ export class ConversationGate {
     // again writes it again; the in-process queue moves on at the first call either way.
     const held = (conversation: ConversationRecord, conversationId: string, runId: string): Claim => {
       this.held.set(runId, conversationId);
-      let released = false;
+      let done = false;
       const release: Release = async (tx) => {
-        if (released) return;
+        if (done) return;
         this.held.delete(runId);
         try {
           await (tx ?? this.store).claims.release(conversationId, runId);
-          if (!tx) released = true;
+          if (!tx) done = true;
         } finally {
           leave();
         }
       };
-      return { conversation, release };
+      const released = () => {
+        done = true;
+        this.held.delete(runId);
+        leave();
+      };
+      return { conversation, release, released };
     };
     return {
       first: ahead === undefined,
       cancel: leave,
+      claimUnchanged: (seen, runId) => ({
+        write: this.store.claims.claimUnchangedWrite(seen, runId, new Date().toISOString(), this.leaseUntil()),
+        held: () => held(seen, seen.id, runId),
+      }),
       claimNow: async (tx, conversationId, runId) => {
         const row = await tx.claims.claim(conversationId, runId, new Date().toISOString(), this.leaseUntil());
         return row ? held(row, conversationId, runId) : undefined;

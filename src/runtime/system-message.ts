@@ -80,6 +80,16 @@ export async function newSystemMessage(
   };
 }
 
+/** Whether {@link refreshSystemMessage} (not forced) would leave the context as it is. */
+export function systemMessageCurrent(
+  agent: AgentRecord,
+  conv: ConversationRecord,
+  blocks: BlockRecord[],
+  context: MessageRecord[],
+): boolean {
+  return context[0]?.role !== 'system' || memoryFingerprint(agent.system, blocks) === conv.memory_fingerprint;
+}
+
 /**
  * Rewrites the conversation's system message in place when memory changed (or `force`), inside
  * `tx`; returns the context with it. The conversation's fingerprint is updated with it.

@@ -32,10 +32,12 @@ import type {
   MessageRecord,
   NewMessage,
   RunRecord,
+  StepRecord,
   ToolRecord,
 } from '../store/records.js';
 import { nowIso } from '../store/records.js';
 import type { RunSignals } from '../store/run-signals.js';
+import type { BatchedWrite } from '../store/statement.js';
 import type { Store } from '../store/store.js';
 import { enterSpan, span } from '../telemetry.js';
 import {
@@ -58,7 +60,7 @@ import type { RunChannel, RunChannels } from './run-channel.js';
 import { endedRun, eventsToKeep, isDatabaseFault, type RunEnd, tailEvents, writeRunEnd } from './run-end.js';
 import { runStepTools } from './step-tools.js';
 import { emptyUsage, runStatusFor, type StopReason, type Usage } from './stop-reasons.js';
-import { refreshSystemMessage } from './system-message.js';
+import { refreshSystemMessage, systemMessageCurrent } from './system-message.js';
 import { countTokensAsync } from './tokens.js';
 import type { ArchivalTools, ToolEnv } from './tools/execute-tool.js';
 import { customToolRunner } from './tools/sandbox/custom-tool-runner.js';
@@ -304,16 +306,17 @@ export class Turns {
   private async claimAndBegin(ticket: Ticket, turn: ActiveTurn): Promise<void> {
     const { ctx, agent, conversation, input } = turn.req;
     const { store } = this.deps;
-    const prepared = await prepareTurn(
-      store,
-      ctx,
-      agent,
-      turn.run,
-      conversation.id,
-      input,
-      turn.req.clientTools,
-    );
+    const prepared = await prepareTurn(store, ctx, agent, turn.run, conversation.id, input, turn.req.clientTools);
     turn.prepared = prepared;
+    const seen = this.cache.get(conversation.id, conversation.in_context_message_ids);
+    if (
+      seen &&
+      !(prepared.userMessages.length > 0 && pendingApproval(seen)) &&
+      systemMessageCurrent(agent, conversation, prepared.blocks, seen)
+    ) {
+      await this.claimAndBeginAsSeen(ticket, turn, seen);
+      return;
+    }
     await store.transaction(async (tx) => {
       await tx.runs.insert(turn.run);
       const claim = await ticket.claimNow(tx, conversation.id, turn.run.id);
@@ -322,6 +325,38 @@ export class Turns {
       turn.context =
         (await beginTurn(tx, ctx, agent, turn.run, claim.conversation, prepared, this.cache)) ?? null;
     });
+  }
+
+  /**
+   * The fast start when this process last wrote the conversation (its context is cached, its
+   * system message current): two write batches and no reads. The first stores the run and claims
+   * the conversation if it is still as cached; the second marks the run running and stores the
+   * user messages in the context. When the claim is not taken, only the run is stored (the caller
+   * then waits for the conversation as usual).
+   */
+  private async claimAndBeginAsSeen(ticket: Ticket, turn: ActiveTurn, seen: MessageRecord[]): Promise<void> {
+    const { ctx, conversation } = turn.req;
+    const { store } = this.deps;
+    const { run } = turn;
+    const userMessages = (turn.prepared as PreparedTurn).userMessages;
+    const claim = ticket.claimUnchanged(conversation, run.id);
+    const [, claimed] = await store.writeBatch([...store.runs.insertWrites(run), claim.write]);
+    if (claimed !== 1) return;
+    turn.claim = claim.held();
+    const at = nowIso();
+    const context = [...seen, ...userMessages.map((m, i) => ({ ...m, seq: i }) as MessageRecord)];
+    const [running] = await store.writeBatch([
+      store.runs.transitionWrite(ctx.org, run.id, 'running', {}, at),
+      ...store.messages.insertWrites(userMessages),
+      store.conversations.setContextWrite(
+        ctx.org,
+        conversation.id,
+        context.map((m) => m.id),
+        at,
+      ),
+    ]);
+    // Cancelled between the two batches: the messages are stored, the run does not go on.
+    turn.context = running === 1 ? context : null;
   }
 
   private async execute(turn: ActiveTurn, ticket: Ticket): Promise<TurnResult> {
@@ -513,39 +548,52 @@ export class Turns {
       const stored = stepMessages.map((m, i) => ({ ...m, seq: i }) as MessageRecord);
       const outgoing = stored.flatMap((m) => toLettaMessages(m));
       let next = [...context, ...stored];
-      const final = await store.transaction(async (tx) => {
-        await tx.messages.insertMany(stepMessages);
-        await tx.runs.addStep({
-          id: stepId,
-          organization_id: ctx.org,
-          run_id: run.id,
-          agent_id: agent.id,
-          model: req.model.handle,
-          prompt_tokens: stepUsage.prompt,
-          completion_tokens: stepUsage.completion,
-          total_tokens: stepUsage.prompt + stepUsage.completion,
-          stop_reason: stopReason,
-          created_at: at,
+      const stepRecord: StepRecord = {
+        id: stepId,
+        organization_id: ctx.org,
+        run_id: run.id,
+        agent_id: agent.id,
+        model: req.model.handle,
+        prompt_tokens: stepUsage.prompt,
+        completion_tokens: stepUsage.completion,
+        total_tokens: stepUsage.prompt + stepUsage.completion,
+        stop_reason: stopReason,
+        created_at: at,
+      };
+      const tail = stopReason === null ? [] : tailEvents(stopReason, { ...usage, run_ids: [run.id] });
+      const events = eventsToKeep(run, channel, turn.storedSeq, outgoing, tail);
+      let final: RunRecord | undefined;
+      if (!ran.memoryChanged) {
+        // The common step: its writes need nothing read back, so they go as one batch (one round
+        // trip on PostgreSQL).
+        final = await this.commitStep(turn, {
+          messages: stepMessages,
+          step: stepRecord,
+          context: next,
+          at,
+          events,
+          usage,
         });
-        if (ran.memoryChanged) {
+      } else {
+        final = await store.transaction(async (tx) => {
+          await tx.messages.insertMany(stepMessages);
+          await tx.runs.addStep(stepRecord);
           const blocks = await tx.blocks.listForAgent(ctx.org, agent.id);
           next = await refreshSystemMessage(tx, ctx, agent, conv, blocks, next, true);
-        }
-        await tx.conversations.setContext(
-          ctx.org,
-          conv.id,
-          next.map((m) => m.id),
-          at,
-        );
-        const tail = stopReason === null ? [] : tailEvents(stopReason, { ...usage, run_ids: [run.id] });
-        const events = eventsToKeep(run, channel, turn.storedSeq, outgoing, tail);
-        if (stopReason !== null) return this.writeEnd(tx, turn, { stopReason, usage, events });
-        if (events.length > 0) {
-          await tx.runs.appendEvents(ctx.org, run.id, events, at);
-          await this.deps.signals.send(tx.db, 'events', run.id);
-        }
-        return undefined;
-      });
+          await tx.conversations.setContext(
+            ctx.org,
+            conv.id,
+            next.map((m) => m.id),
+            at,
+          );
+          if (stopReason !== null) return this.writeEnd(tx, turn, { stopReason, usage, events });
+          if (events.length > 0) {
+            await tx.runs.appendEvents(ctx.org, run.id, events, at);
+            await this.deps.signals.send(tx.db, 'events', run.id);
+          }
+          return undefined;
+        });
+      }
       context = next;
       this.cache.set(conv.id, context);
       messages.push(...publish(channel, outgoing));
@@ -626,6 +674,63 @@ export class Turns {
     const final = await writeRunEnd(tx, turn.req.ctx, turn.run, end, turn.claim?.release);
     await this.deps.signals.send(tx.db, 'events', turn.run.id);
     return final;
+  }
+
+  /**
+   * Stores a step whose tools changed no memory, in one write batch: its messages, the step, the
+   * conversation's context, and with the last step (`step.stop_reason` set) the run's end, the
+   * agent's last stop reason and the release of the claim (as {@link writeRunEnd} does), the
+   * events kept for resume and the signal to followers. Returns the run as ended, if it did.
+   */
+  private async commitStep(
+    turn: ActiveTurn,
+    w: {
+      messages: NewMessage[];
+      step: StepRecord;
+      context: MessageRecord[];
+      at: string;
+      events: { seq_id: number; payload: unknown }[];
+      usage: Usage;
+    },
+  ): Promise<RunRecord | undefined> {
+    const { store, signals } = this.deps;
+    const { ctx, agent } = turn.req;
+    const { run, claim } = turn;
+    const conversationId = (claim as Claim).conversation.id;
+    const stopReason = w.step.stop_reason as StopReason | null;
+    const ending = stopReason !== null;
+    const writes: BatchedWrite[] = [
+      ...store.messages.insertWrites(w.messages),
+      ...store.runs.addStepWrites(w.step),
+      store.conversations.setContextWrite(
+        ctx.org,
+        conversationId,
+        w.context.map((m) => m.id),
+        w.at,
+        ending ? run.id : undefined,
+      ),
+    ];
+    const transition = writes.length;
+    if (ending) {
+      writes.push(
+        store.runs.transitionWrite(
+          ctx.org,
+          run.id,
+          runStatusFor(stopReason),
+          { stop_reason: stopReason, completed_at: w.at, usage: w.usage },
+          w.at,
+        ),
+        store.agents.setLastStopReasonWrite(ctx.org, agent.id, stopReason, w.at),
+      );
+    }
+    writes.push(...store.runs.appendEventsWrites(ctx.org, run.id, w.events, w.at));
+    if (ending || w.events.length > 0) writes.push(signals.sendWrite('events', run.id));
+    const changed = await store.writeBatch(writes);
+    if (!ending) return undefined;
+    claim?.released();
+    // Cancelled elsewhere first: the run keeps that status.
+    const status = changed[transition] === 1 ? runStatusFor(stopReason) : 'cancelled';
+    return endedRun(run, status, stopReason, w.at, w.usage, undefined);
   }
 
   /** The end as it would have been written (the database is away): the queue moves on anyway. */

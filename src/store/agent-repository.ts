@@ -5,7 +5,7 @@ import type { StoreDialect } from './dialect/store-dialect.js';
 import { pageRows, paginate } from './paginate.js';
 import { type AgentRecord, type PageQuery, parseJson } from './records.js';
 import type { AgentTable, Database } from './schema.js';
-import { Statement } from './statement.js';
+import { type BatchedWrite, Statement } from './statement.js';
 
 const BY_ID = new Statement<AgentTable>('SELECT * FROM agents WHERE organization_id = ? AND id = ?');
 // Names are not unique (Letta V1): a name finds the oldest agent that has it.
@@ -114,6 +114,11 @@ export class AgentRepository {
   /** Records how the agent's last run ended (once per run). */
   async setLastStopReason(org: string, id: string, stopReason: string, at: string): Promise<void> {
     await SET_STOP_REASON.execute(this.db, this.dialect, [stopReason, at, org, id]);
+  }
+
+  /** {@link setLastStopReason} as a write of a batch. */
+  setLastStopReasonWrite(org: string, id: string, stopReason: string, at: string): BatchedWrite {
+    return SET_STOP_REASON.write([stopReason, at, org, id]);
   }
 
   async delete(org: string, id: string): Promise<boolean> {

@@ -3,7 +3,7 @@ import type { StoreDialect } from './dialect/store-dialect.js';
 import { pageRows } from './paginate.js';
 import { type ConversationRecord, type PageQuery, parseJson } from './records.js';
 import type { ConversationTable, Database } from './schema.js';
-import { Statement } from './statement.js';
+import { type BatchedWrite, Statement } from './statement.js';
 
 const GET = new Statement<ConversationTable>(
   'SELECT * FROM conversations WHERE organization_id = ? AND id = ?',
@@ -19,9 +19,24 @@ const SET_CONTEXT = new Statement(
 const SET_FINGERPRINT = new Statement(
   'UPDATE conversations SET memory_fingerprint = ? WHERE organization_id = ? AND id = ?',
 );
+// The context of a step and, with its last step, the release of the run's claim: one UPDATE,
+// as a write batch may change a row only once.
+const SET_CONTEXT_RELEASE = new Statement(
+  `UPDATE conversations SET in_context_message_ids = ?, last_message_at = ?, updated_at = ?,
+     active_run_id = CASE WHEN active_run_id = ? THEN NULL ELSE active_run_id END,
+     lease_until = CASE WHEN active_run_id = ? THEN NULL ELSE lease_until END
+   WHERE organization_id = ? AND id = ?`,
+);
 const CLAIM = new Statement<ConversationTable>(
   `UPDATE conversations SET active_run_id = ?, lease_until = ?
    WHERE id = ? AND (active_run_id IS NULL OR lease_until < ?) RETURNING *`,
+);
+// A claim that also checks the conversation is as the caller read it (its context and memory
+// fingerprint): the caller then begins the turn from what it read, without reading it back.
+const CLAIM_UNCHANGED = new Statement(
+  `UPDATE conversations SET active_run_id = ?, lease_until = ?
+   WHERE id = ? AND (active_run_id IS NULL OR lease_until < ?)
+     AND in_context_message_ids = ? AND COALESCE(memory_fingerprint, '') = ?`,
 );
 const RELEASE = new Statement(
   'UPDATE conversations SET active_run_id = NULL, lease_until = NULL WHERE id = ? AND active_run_id = ?',
@@ -74,6 +89,15 @@ export class ConversationRepository {
       org,
       id,
     ]);
+  }
+
+  /**
+   * {@link setContext} as a write of a batch; with `releaseRunId`, also releases that run's claim
+   * on the conversation (as {@link ConversationClaims.release}) in the same UPDATE.
+   */
+  setContextWrite(org: string, id: string, ids: string[], at: string, releaseRunId?: string): BatchedWrite {
+    if (releaseRunId === undefined) return SET_CONTEXT.write([JSON.stringify(ids), at, at, null, org, id]);
+    return SET_CONTEXT_RELEASE.write([JSON.stringify(ids), at, at, releaseRunId, releaseRunId, org, id]);
   }
 
   async setFingerprint(org: string, id: string, fingerprint: string): Promise<void> {
@@ -139,6 +163,26 @@ export class ConversationClaims {
   ): Promise<ConversationRecord | undefined> {
     const row = await CLAIM.first(this.db, this.dialect, [runId, leaseUntil, id, now]);
     return row && fromRow(row);
+  }
+
+  /**
+   * {@link claim} as a write of a batch (it changes 1 row, or 0), taken only if the conversation
+   * still has the in-context messages and memory fingerprint of `seen`.
+   */
+  claimUnchangedWrite(
+    seen: Pick<ConversationRecord, 'id' | 'in_context_message_ids' | 'memory_fingerprint'>,
+    runId: string,
+    now: string,
+    leaseUntil: string,
+  ): BatchedWrite {
+    return CLAIM_UNCHANGED.write([
+      runId,
+      leaseUntil,
+      seen.id,
+      now,
+      JSON.stringify(seen.in_context_message_ids),
+      seen.memory_fingerprint ?? '',
+    ]);
   }
 
   async renew(runIds: string[], leaseUntil: string): Promise<void> {

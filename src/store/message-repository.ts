@@ -3,7 +3,7 @@ import type { StoreDialect } from './dialect/store-dialect.js';
 import type { MessageRecord, MessageRole, NewMessage } from './records.js';
 import { parseJson } from './records.js';
 import type { Database, MessageTable } from './schema.js';
-import { InsertStatement, Statement } from './statement.js';
+import { type BatchedWrite, InsertStatement, Statement } from './statement.js';
 
 const MESSAGE_COLUMNS = [
   'id',
@@ -61,14 +61,12 @@ export class MessageRepository {
   ) {}
 
   async insertMany(messages: NewMessage[]): Promise<void> {
-    await INSERT_MESSAGES.execute(
-      this.db,
-      this.dialect,
-      messages.map((m) => {
-        const row = toRow(m);
-        return MESSAGE_COLUMNS.map((c) => row[c]);
-      }),
-    );
+    await INSERT_MESSAGES.execute(this.db, this.dialect, messages.map(insertRow));
+  }
+
+  /** {@link insertMany} as writes of a batch. */
+  insertWrites(messages: NewMessage[]): BatchedWrite[] {
+    return INSERT_MESSAGES.writes(messages.map(insertRow));
   }
 
   /** The messages with these ids, in the order of `ids` (missing ids are skipped). */
@@ -174,6 +172,11 @@ export class MessageRepository {
     const r = await q.executeTakeFirstOrThrow();
     return Number(r.n);
   }
+}
+
+function insertRow(m: NewMessage): unknown[] {
+  const row = toRow(m);
+  return MESSAGE_COLUMNS.map((c) => row[c]);
 }
 
 function toRow(m: NewMessage): Omit<MessageTable, 'seq'> {

@@ -3,7 +3,7 @@ import type { StoreDialect } from './dialect/store-dialect.js';
 import { pageRows } from './paginate.js';
 import { type PageQuery, parseJson, type RunRecord, type RunStatus, type StepRecord } from './records.js';
 import type { Database, RunTable } from './schema.js';
-import { InsertStatement, Statement } from './statement.js';
+import { type BatchedWrite, InsertStatement, Statement } from './statement.js';
 
 export interface RunListQuery extends PageQuery {
   agentId?: string | undefined;
@@ -89,6 +89,12 @@ export class RunRepository {
     await INSERT_RUN.execute(this.db, this.dialect, [RUN_COLUMNS.map((c) => row[c])]);
   }
 
+  /** {@link insert} as writes of a batch. */
+  insertWrites(run: RunRecord): BatchedWrite[] {
+    const row = toRow(run);
+    return INSERT_RUN.writes([RUN_COLUMNS.map((c) => row[c])]);
+  }
+
   async get(org: string, id: string): Promise<RunRecord | undefined> {
     const row = await GET_RUN.first(this.db, this.dialect, [org, id]);
     return row && fromRow(row);
@@ -144,21 +150,8 @@ export class RunRepository {
     at: string,
   ): Promise<boolean> {
     if (fields.owner === undefined) {
-      const u = fields.usage;
-      const changed = await TRANSITION.changes(this.db, this.dialect, [
-        status,
-        at,
-        fields.stop_reason ?? null,
-        fields.completed_at ?? null,
-        fields.metadata === undefined ? null : JSON.stringify(fields.metadata),
-        u?.prompt_tokens ?? null,
-        u?.completion_tokens ?? null,
-        u?.total_tokens ?? null,
-        u?.step_count ?? null,
-        org,
-        id,
-      ]);
-      return changed === 1;
+      const { params } = this.transitionWrite(org, id, status, fields, at);
+      return (await TRANSITION.changes(this.db, this.dialect, params)) === 1;
     }
     const res = await this.db
       .updateTable('runs')
@@ -185,9 +178,53 @@ export class RunRepository {
     return Number(res.numUpdatedRows) === 1;
   }
 
+  /** {@link transition} (without `owner`) as a write of a batch: it changes 1 row, or 0. */
+  transitionWrite(
+    org: string,
+    id: string,
+    status: RunStatus,
+    fields: Partial<Pick<RunRecord, 'stop_reason' | 'completed_at' | 'metadata'>> & {
+      usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number; step_count: number };
+    },
+    at: string,
+  ): { statement: typeof TRANSITION; params: unknown[] } {
+    const u = fields.usage;
+    return {
+      statement: TRANSITION,
+      params: [
+        status,
+        at,
+        fields.stop_reason ?? null,
+        fields.completed_at ?? null,
+        fields.metadata === undefined ? null : JSON.stringify(fields.metadata),
+        u?.prompt_tokens ?? null,
+        u?.completion_tokens ?? null,
+        u?.total_tokens ?? null,
+        u?.step_count ?? null,
+        org,
+        id,
+      ],
+    };
+  }
+
   /** Records one step (its usage); the run's totals are written when it ends. */
   async addStep(step: StepRecord): Promise<void> {
     await INSERT_STEP.execute(this.db, this.dialect, [STEP_COLUMNS.map((c) => step[c])]);
+  }
+
+  /** {@link addStep} as writes of a batch. */
+  addStepWrites(step: StepRecord): BatchedWrite[] {
+    return INSERT_STEP.writes([STEP_COLUMNS.map((c) => step[c])]);
+  }
+
+  /** {@link appendEvents} as writes of a batch. */
+  appendEventsWrites(
+    org: string,
+    runId: string,
+    events: { seq_id: number; payload: unknown }[],
+    at: string,
+  ): BatchedWrite[] {
+    return INSERT_EVENTS.writes(eventRows(org, runId, events, at));
   }
 
   async listSteps(org: string, runId: string): Promise<StepRecord[]> {
@@ -240,11 +277,7 @@ export class RunRepository {
     events: { seq_id: number; payload: unknown }[],
     at: string,
   ): Promise<void> {
-    await INSERT_EVENTS.execute(
-      this.db,
-      this.dialect,
-      events.map((e) => [runId, e.seq_id, org, JSON.stringify(e.payload), at]),
-    );
+    await INSERT_EVENTS.execute(this.db, this.dialect, eventRows(org, runId, events, at));
   }
 
   async listEvents(org: string, runId: string, startingAfter: number): Promise<RunEventRecord[]> {
@@ -271,4 +304,8 @@ function fromRow(r: Selectable<RunTable>): RunRecord {
     background: r.background === 1,
     metadata: parseJson(r.metadata, {}),
   };
+}
+
+function eventRows(org: string, runId: string, events: { seq_id: number; payload: unknown }[], at: string) {
+  return events.map((e) => [runId, e.seq_id, org, JSON.stringify(e.payload), at]);
 }

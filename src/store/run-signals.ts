@@ -13,11 +13,14 @@
 import { type Kysely, sql } from 'kysely';
 import type pg from 'pg';
 import type { Database } from './schema.js';
+import { type BatchedWrite, Statement } from './statement.js';
 
 export type RunSignalKind = 'events' | 'cancel';
 
 /** The PostgreSQL channel all run signals share (payload: `<kind>:<run id>`). */
 const CHANNEL = 'letta_runs';
+
+const NOTIFY = new Statement('SELECT pg_notify(?, ?)');
 
 type Listener = () => void;
 
@@ -55,6 +58,15 @@ export class RunSignals {
   async send(tx: Kysely<Database>, kind: RunSignalKind, runId: string): Promise<void> {
     if (this.connect) await sql`select pg_notify(${CHANNEL}, ${`${kind}:${runId}`})`.execute(tx);
     else this.dispatch(`${kind}:${runId}`);
+  }
+
+  /**
+   * {@link send} as a write of a batch: PostgreSQL delivers it when the batch commits; in
+   * process it is dispatched once the batch has committed.
+   */
+  sendWrite(kind: RunSignalKind, runId: string): BatchedWrite {
+    const payload = `${kind}:${runId}`;
+    return this.connect ? NOTIFY.write([CHANNEL, payload]) : { afterCommit: () => this.dispatch(payload) };
   }
 
   /** Calls `listener` on each `kind` signal for `runId`; returns the unsubscribe. */

@@ -16,9 +16,15 @@ import type { Database } from './schema.js';
 export class Statement<Row = Record<string, unknown>> {
   private readonly text: Record<DialectName, string>;
 
-  constructor(sql: string) {
+  /** `sql` with `?` placeholders (as written; a {@link WriteBatch} renumbers them). */
+  constructor(readonly sql: string) {
     let n = 0;
     this.text = { sqlite: sql, postgres: sql.replace(/\?/g, () => `$${++n}`) };
+  }
+
+  /** This statement with `params`, to run later as part of a write batch. */
+  write(params: readonly unknown[]): BatchedWrite {
+    return { statement: this, params };
   }
 
   execute(
@@ -74,14 +80,43 @@ export class InsertStatement {
       return;
     }
     if (rows.length === 0) return;
-    let stmt = this.byCount.get(rows.length);
+    await this.statementFor(rows.length).execute(db, dialect, rows.flat());
+  }
+
+  /** The insert of `rows` as writes of a batch (one a chunk; none for no rows). */
+  writes(rows: readonly (readonly unknown[])[]): BatchedWrite[] {
+    const chunk = Math.max(1, Math.floor(MAX_PARAMS / this.columns.length));
+    const out: BatchedWrite[] = [];
+    for (let i = 0; i < rows.length; i += chunk) {
+      const part = rows.slice(i, i + chunk);
+      out.push(this.statementFor(part.length).write(part.flat()));
+    }
+    return out;
+  }
+
+  private statementFor(count: number): Statement {
+    let stmt = this.byCount.get(count);
     if (!stmt) {
       const tuple = `(${this.columns.map(() => '?').join(', ')})`;
       stmt = new Statement(
-        `INSERT INTO ${this.table} (${this.columns.join(', ')}) VALUES ${Array(rows.length).fill(tuple).join(', ')}`,
+        `INSERT INTO ${this.table} (${this.columns.join(', ')}) VALUES ${Array(count).fill(tuple).join(', ')}`,
       );
-      if (rows.length <= this.cached) this.byCount.set(rows.length, stmt);
+      if (count <= this.cached) this.byCount.set(count, stmt);
     }
-    await stmt.execute(db, dialect, rows.flat());
+    return stmt;
   }
 }
+
+/** What a write batch needs of a statement. */
+export interface WriteStatement {
+  readonly sql: string;
+  changes(db: Kysely<Database>, dialect: StoreDialect, params: readonly unknown[]): Promise<number>;
+}
+
+/**
+ * One write of a {@link WriteBatch}: a statement with its parameters, or work to do in this
+ * process once the batch committed (an in-process signal).
+ */
+export type BatchedWrite =
+  | { statement: WriteStatement; params: readonly unknown[]; afterCommit?: undefined }
+  | { statement?: undefined; params?: undefined; afterCommit: () => void };

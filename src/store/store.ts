@@ -17,7 +17,9 @@ import type { IndexState } from './passage-index.js';
 import { newIndexState, PassageRepository } from './passage-repository.js';
 import { RunRepository } from './run-repository.js';
 import type { Database } from './schema.js';
+import type { BatchedWrite } from './statement.js';
 import { ToolRepository } from './tool-repository.js';
+import { writeBatch } from './write-batch.js';
 
 export class Store {
   readonly organizations: OrganizationRepository;
@@ -52,6 +54,14 @@ export class Store {
     this.passages = new PassageRepository(db, dialect, indexState);
     this.archives = new ArchiveRepository(db);
     this.agentVariables = new AgentVariableRepository(db);
+  }
+
+  /**
+   * Commits `writes` together: one statement on PostgreSQL, one transaction on SQLite. See
+   * `write-batch.ts` for what a batch may hold. Returns each write's count of changed rows.
+   */
+  writeBatch(writes: readonly BatchedWrite[]): Promise<number[]> {
+    return writeBatch(this, writes);
   }
 
   /** Runs `fn` in one transaction; everything it writes commits or rolls back together. */

@@ -7,6 +7,7 @@ export const postgresDialect: StoreDialect = {
   name: 'postgres',
   vectorExtension: 'pgvector',
   sharedByProcesses: true,
+  oneStatementBatches: true,
   textPosition: sql.raw('strpos'),
   autoIncrementType: 'bigserial',
   autoIncrementKey: (c) => c.primaryKey(),

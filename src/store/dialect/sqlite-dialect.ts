@@ -7,6 +7,7 @@ export const sqliteDialect: StoreDialect = {
   name: 'sqlite',
   vectorExtension: 'sqlite-vec',
   sharedByProcesses: false,
+  oneStatementBatches: false,
   textPosition: sql.raw('instr'),
   autoIncrementType: 'integer',
   autoIncrementKey: (c) => c.primaryKey().autoIncrement(),

@@ -17,6 +17,11 @@ export interface StoreDialect {
    * exclusive server owns every run in it: at start, every active run is an orphan.
    */
   readonly sharedByProcesses: boolean;
+  /**
+   * Whether a round trip to the database costs (a server database): a write batch is then sent
+   * as one statement (`store/write-batch.ts`); otherwise its writes run one by one.
+   */
+  readonly oneStatementBatches: boolean;
   /** The SQL function giving the 1-based position of a needle in a text (0 when absent). */
   readonly textPosition: RawBuilder<unknown>;
   /** The type of an auto-increment integer primary key (`messages.seq`). */
