@@ -129,7 +129,12 @@ export class ConversationGate {
       first: ahead === undefined,
       cancel: leave,
       claimUnchanged: (seen, runId) => ({
-        write: this.store.claims.claimUnchangedWrite(seen, runId, new Date().toISOString(), this.leaseUntil()),
+        write: this.store.claims.claimUnchangedWrite(
+          seen,
+          runId,
+          new Date().toISOString(),
+          this.leaseUntil(),
+        ),
         held: () => held(seen, seen.id, runId),
       }),
       claimNow: async (tx, conversationId, runId) => {

@@ -39,7 +39,29 @@ export interface PreparedTurn {
   userMessages: NewMessage[];
 }
 
-/** Reads what a turn needs before its conversation is claimed. */
+/** An agent's memory blocks and tools, as a turn reads them. */
+export interface AgentState {
+  blocks: BlockRecord[];
+  tools: ToolRecord[];
+}
+
+/** Reads the agent's blocks and tools (two reads at once). */
+export async function readAgentState(
+  store: Store,
+  ctx: RequestContext,
+  agent: AgentRecord,
+): Promise<AgentState> {
+  const [blocks, tools] = await Promise.all([
+    store.blocks.listForAgent(ctx.org, agent.id),
+    store.tools.listForAgent(ctx.org, agent.id),
+  ]);
+  return { blocks, tools };
+}
+
+/**
+ * Reads what a turn needs before its conversation is claimed; `state` is the agent's state when
+ * the caller read it already (at the same time as the conversation).
+ */
 export async function prepareTurn(
   store: Store,
   ctx: RequestContext,
@@ -48,11 +70,9 @@ export async function prepareTurn(
   conversationId: string,
   input: UserInput[],
   clientTools: readonly { name: string }[] = [],
+  state?: Promise<AgentState>,
 ): Promise<PreparedTurn> {
-  const [blocks, tools] = await Promise.all([
-    store.blocks.listForAgent(ctx.org, agent.id),
-    store.tools.listForAgent(ctx.org, agent.id),
-  ]);
+  const { blocks, tools } = await (state ?? readAgentState(store, ctx, agent));
   const clash = clientTools.find((c) => tools.some((t) => t.name === c.name));
   if (clash)
     throw new LettaError(

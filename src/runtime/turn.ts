@@ -66,7 +66,14 @@ import type { ArchivalTools, ToolEnv } from './tools/execute-tool.js';
 import { customToolRunner } from './tools/sandbox/custom-tool-runner.js';
 import type { ToolSandbox } from './tools/sandbox/tool-sandbox.js';
 import { clientToolDefinitions, toolDefinitions, toolDefinitionTokens } from './tools/tool-definitions.js';
-import { beginTurn, type PreparedTurn, prepareTurn, type UserInput } from './turn-start.js';
+import {
+  type AgentState,
+  beginTurn,
+  type PreparedTurn,
+  prepareTurn,
+  readAgentState,
+  type UserInput,
+} from './turn-start.js';
 
 export const DEFAULT_MAX_STEPS = 50;
 
@@ -79,6 +86,11 @@ export interface TurnRequest {
   input: UserInput[];
   /** The answers to the approval request the conversation waits on (then `input` is empty). */
   approvals?: ApprovalAnswer[] | undefined;
+  /**
+   * The agent's blocks and tools, read by the caller while it resolved the conversation (used
+   * when the turn starts at once; a queued turn reads them when its turn comes).
+   */
+  agentState?: Promise<AgentState> | undefined;
   /** Tools the client declared for this request (Letta's `client_tools`): the client runs them. */
   clientTools?: ClientTool[] | undefined;
   maxSteps: number;
@@ -263,6 +275,16 @@ export class Turns {
     return out;
   }
 
+  /**
+   * Starts reading the agent's blocks and tools, for a turn about to start (the caller reads the
+   * conversation meanwhile). Never rejects unobserved: a failure surfaces where it is awaited.
+   */
+  readAgentState(ctx: RequestContext, agent: AgentRecord): Promise<AgentState> {
+    const state = readAgentState(this.deps.store, ctx, agent);
+    state.catch(() => {});
+    return state;
+  }
+
   /** Waits for this process's runs to end (graceful shutdown), aborting them after `ms`. */
   async drain(ms: number): Promise<void> {
     const all = Promise.allSettled([...this.active]);
@@ -306,7 +328,16 @@ export class Turns {
   private async claimAndBegin(ticket: Ticket, turn: ActiveTurn): Promise<void> {
     const { ctx, agent, conversation, input } = turn.req;
     const { store } = this.deps;
-    const prepared = await prepareTurn(store, ctx, agent, turn.run, conversation.id, input, turn.req.clientTools);
+    const prepared = await prepareTurn(
+      store,
+      ctx,
+      agent,
+      turn.run,
+      conversation.id,
+      input,
+      turn.req.clientTools,
+      turn.req.agentState,
+    );
     turn.prepared = prepared;
     const seen = this.cache.get(conversation.id, conversation.in_context_message_ids);
     if (

@@ -72,6 +72,8 @@ export class MessageService {
     try {
       // Checked with the queue place held (a refusal gives it up): 422 before anything runs.
       if (input.callbackUrl) await this.deps.callbacks.check(input.callbackUrl);
+      // The agent's blocks and tools are read while the conversation is (one round trip for both).
+      const agentState = ticket.first ? this.deps.turns.readAgentState(ctx, agent) : undefined;
       const conversation = await this.deps.conversations.resolve(ctx, agent, input.conversationId);
       const handle = await this.deps.turns.start(ticket, {
         ctx,
@@ -81,6 +83,7 @@ export class MessageService {
         input: input.messages,
         approvals: input.approvals,
         clientTools: input.clientTools,
+        agentState,
         maxSteps: input.maxSteps ?? DEFAULT_MAX_STEPS,
         streamTokens: input.streamTokens ?? false,
         background: input.background ?? false,
