@@ -3,7 +3,9 @@
  * server by URL (streamable HTTP, SSE) or by command (stdio, only with `LETTA_MCP_STDIO=1`),
  * read, change, delete; its tools become tool rows of `tool_type` `external_mcp` (the server in
  * `metadata.mcp`, the MCP tool's `inputSchema` as `json_schema.parameters`) that agents attach
- * like any tool. Creating a server stores its tools when it answers (a server that is down is
+ * like any tool. Tool names are unique per organization, so, as in Letta, a server that offers a
+ * tool of the same name as another server's takes the row over (the latest server wins); a
+ * custom or built-in tool of that name is never replaced (the MCP tool is skipped). Creating a server stores its tools when it answers (a server that is down is
  * still stored; `refresh` syncs later). URLs pass the outbound address policy when given and at
  * every connection. Rows belong to the caller's organization.
  *
@@ -49,7 +51,7 @@ export interface McpRefresh {
   added: string[];
   updated: string[];
   deleted: string[];
-  /** Tools not stored because another (non-MCP or other server's) tool has the name. */
+  /** Tools not stored because a tool that is not an MCP tool has the name. */
   skipped: string[];
 }
 
@@ -214,7 +216,7 @@ export class McpServerService {
     const live = (await this.pool.listTools(server)).find((t) => t.name === toolName);
     if (!live) throw new LettaError('TOOL_NOT_FOUND', `MCP server '${serverName}' has no tool '${toolName}'`);
     const [existing] = await this.store.tools.findByNames(ctx.org, [toolName]);
-    if (existing && !this.belongs(existing, server))
+    if (existing && existing.tool_type !== 'external_mcp')
       throw new LettaError('TOOL_NAME_TAKEN', `A tool named '${toolName}' already exists`);
     return this.storeTool(ctx, server, live, existing);
   }
@@ -285,7 +287,7 @@ export class McpServerService {
     );
     for (const tool of live) {
       const existing = byName.get(tool.name);
-      if (existing && !this.belongs(existing, server)) {
+      if (existing && existing.tool_type !== 'external_mcp') {
         out.skipped.push(tool.name);
         continue;
       }

@@ -34,15 +34,13 @@ export async function startMcpTestServer(): Promise<McpTestServer> {
       let transport = typeof id === 'string' ? sessions.get(id) : undefined;
       if (!transport) {
         if (typeof id === 'string') {
-          res
-            .writeHead(404, { 'content-type': 'application/json' })
-            .end(
-              JSON.stringify({
-                jsonrpc: '2.0',
-                error: { code: -32001, message: 'Session not found' },
-                id: null,
-              }),
-            );
+          res.writeHead(404, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              jsonrpc: '2.0',
+              error: { code: -32001, message: 'Session not found' },
+              id: null,
+            }),
+          );
           return;
         }
         const t: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
