@@ -117,7 +117,9 @@ describe.each(DIALECTS)('MCP servers over V1 (%s)', (dialect) => {
       },
     });
     expect(echo.metadata_).toEqual({ mcp: { server_name: `http-${dialect}`, server_id: created.id! } });
-    expect((await client.mcpServers.tools.retrieve(echo.id, { mcp_server_id: created.id! })).id).toBe(echo.id);
+    expect((await client.mcpServers.tools.retrieve(echo.id, { mcp_server_id: created.id! })).id).toBe(
+      echo.id,
+    );
     // Also visible as a tool.
     expect((await client.tools.retrieve(echo.id)).tool_type).toBe('external_mcp');
 
@@ -127,12 +129,12 @@ describe.each(DIALECTS)('MCP servers over V1 (%s)', (dialect) => {
     });
     expect(ran).toMatchObject({ status: 'success', func_return: 'echo: hi' });
     const fail = tools.find((t) => t.name === 'fail')!;
-    expect(await client.mcpServers.tools.run(fail.id, { mcp_server_id: created.id!, args: {} })).toMatchObject(
-      {
-        status: 'error',
-        func_return: 'the tool failed on purpose',
-      },
-    );
+    expect(
+      await client.mcpServers.tools.run(fail.id, { mcp_server_id: created.id!, args: {} }),
+    ).toMatchObject({
+      status: 'error',
+      func_return: 'the tool failed on purpose',
+    });
     const probe = tools.find((t) => t.name === 'auth_probe')!;
     const seen = await client.mcpServers.tools.run(probe.id, { mcp_server_id: created.id!, args: {} });
     expect(seen.func_return).toBe(`authorization=Bearer ${TOKEN} x-api-key=header-secret-value-99`);
@@ -248,9 +250,9 @@ describe.each(DIALECTS)('MCP servers over V1 (%s)', (dialect) => {
       func_return: '42',
     });
     const probe = tools.find((t) => t.name === 'auth_probe')!;
-    expect((await client.mcpServers.tools.run(probe.id, { mcp_server_id: s.id!, args: {} })).func_return).toBe(
-      'authorization= x-api-key=sse-key',
-    );
+    expect(
+      (await client.mcpServers.tools.run(probe.id, { mcp_server_id: s.id!, args: {} })).func_return,
+    ).toBe('authorization= x-api-key=sse-key');
     await client.mcpServers.delete(s.id!);
   });
 
