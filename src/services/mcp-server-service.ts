@@ -132,7 +132,9 @@ export class McpServerService {
       ...fieldsOf(input, current),
       updated_at: laterThan(current.updated_at),
     });
-    if (!(await this.store.mcpServers.update(ctx.org, server)))
+    const r = await this.store.mcpServers.update(ctx.org, server);
+    if (r === 'not_found') throw new LettaError('MCP_SERVER_NOT_FOUND', `MCP server '${id}' not found`);
+    if (r === 'name_taken')
       throw new LettaError(
         'MCP_SERVER_NAME_TAKEN',
         `An MCP server named '${server.server_name}' already exists`,

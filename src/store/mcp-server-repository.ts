@@ -52,8 +52,8 @@ export class McpServerRepository {
     return rows.map(fromRow);
   }
 
-  /** Replaces every field but id, organization and creation time; false when the name is taken. */
-  async update(org: string, server: McpServerRecord): Promise<boolean> {
+  /** Replaces every field but id, organization and creation time (not when the name is taken). */
+  async update(org: string, server: McpServerRecord): Promise<'updated' | 'name_taken' | 'not_found'> {
     const { id, organization_id: _o, created_at: _c, ...fields } = toRow(server);
     const clash = await this.db
       .selectFrom('mcp_servers')
@@ -62,14 +62,14 @@ export class McpServerRepository {
       .where('server_name', '=', fields.server_name)
       .where('id', '!=', id)
       .executeTakeFirst();
-    if (clash) return false;
-    await this.db
+    if (clash) return 'name_taken';
+    const r = await this.db
       .updateTable('mcp_servers')
       .set(fields)
       .where('organization_id', '=', org)
       .where('id', '=', id)
-      .execute();
-    return true;
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0 ? 'updated' : 'not_found';
   }
 
   async delete(org: string, id: string): Promise<boolean> {
