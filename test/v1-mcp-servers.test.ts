@@ -182,6 +182,8 @@ describe.each(DIALECTS)('MCP servers over V1 (%s)', (dialect) => {
     for (const name of ['echo', 'fail', 'slow']) {
       await client.agents.tools.attach(tools.find((t) => t.name === name)!.id, { agent_id: agent.id });
     }
+    const direct = await call('POST', `/v1/agents/${agent.id}/tools/echo/run`, { args: { text: 'direct' } });
+    expect(direct.body).toMatchObject({ status: 'success', func_return: 'echo: direct' });
     const ok = await turnCalling(agent.id, 'echo', { text: 'from the model' });
     expect(ok.ret).toMatchObject({ status: 'success', tool_return: 'echo: from the model' });
     expect(ok.sent).toBe(true);

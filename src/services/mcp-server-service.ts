@@ -19,7 +19,7 @@ import type { OutboundClient } from '../net/index.js';
 import type { McpConnections, McpToolInfo } from '../runtime/tools/mcp/mcp-connections.js';
 import { stdioDisabled } from '../runtime/tools/mcp/mcp-connections.js';
 import { mcpResultText } from '../runtime/tools/mcp/mcp-result.js';
-import { mcpServerRef } from '../runtime/tools/mcp/mcp-tool-runner.js';
+import { mcpServerRef, serverOfTool } from '../runtime/tools/mcp/mcp-tool-runner.js';
 import {
   type JsonObject,
   type McpServerRecord,
@@ -183,6 +183,18 @@ export class McpServerService {
   async runTool(ctx: RequestContext, id: string, toolId: string, args: Record<string, unknown>) {
     const server = await this.get(ctx, id);
     const tool = await this.getTool(ctx, id, toolId);
+    return this.call(server, tool.name, args);
+  }
+
+  /** Runs an MCP tool row (an agent's `POST /v1/agents/{id}/tools/{tool_name}/run`). */
+  async runToolRow(
+    ctx: RequestContext,
+    tool: ToolRecord,
+    args: Record<string, unknown>,
+  ): Promise<McpRunResult> {
+    const server = await serverOfTool(this.store, ctx.org, tool);
+    if (!server)
+      throw new LettaError('MCP_SERVER_NOT_FOUND', `The MCP server of tool '${tool.name}' does not exist`);
     return this.call(server, tool.name, args);
   }
 
