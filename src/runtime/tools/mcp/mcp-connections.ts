@@ -117,7 +117,7 @@ export class McpConnections {
       } catch (err) {
         const broken = conn !== undefined && (conn.closed || transportFailure(err) || timedOut(err));
         if (conn && broken) await this.dropIf(server.id, conn);
-        if (broken && attempt === 0 && !timedOut(err)) continue;
+        if (broken && attempt === 0 && !(err instanceof Timeout) && !timedOut(err)) continue;
         throw describe(err, server, what, this.config.timeoutMs, conn?.stderr);
       }
     }
