@@ -5,12 +5,13 @@
  * `metadata.mcp`, the MCP tool's `inputSchema` as `json_schema.parameters`) that agents attach
  * like any tool. Tool names are unique per organization, so, as in Letta, a server that offers a
  * tool of the same name as another server's takes the row over (the latest server wins); a
- * custom or built-in tool of that name is never replaced (the MCP tool is skipped). Creating a server stores its tools when it answers (a server that is down is
- * still stored; `refresh` syncs later). URLs pass the outbound address policy when given and at
+ * custom or built-in tool of that name is never replaced (the MCP tool is skipped). Creating a
+ * server stores its tools when it answers (a server that is down is still stored; `refresh`
+ * syncs later). URLs pass the outbound address policy when given and at
  * every connection. Rows belong to the caller's organization.
  *
  * Secrets (`auth_token`, custom header values, stdio `env` values) are answered masked
- * ({@link maskSecret}); a masked value sent back in an update keeps the stored secret.
+ * (`maskSecret`, mcp-server-config.ts); a masked value sent back in an update keeps the secret.
  */
 import { LettaError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -20,30 +21,14 @@ import type { McpConnections, McpToolInfo } from '../runtime/tools/mcp/mcp-conne
 import { stdioDisabled } from '../runtime/tools/mcp/mcp-connections.js';
 import { mcpResultText } from '../runtime/tools/mcp/mcp-result.js';
 import { mcpServerRef, serverOfTool } from '../runtime/tools/mcp/mcp-tool-runner.js';
-import {
-  type JsonObject,
-  type McpServerRecord,
-  type McpServerType,
-  nowIso,
-  type ToolRecord,
-} from '../store/records.js';
+import { type JsonObject, type McpServerRecord, nowIso, type ToolRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { RequestContext } from './context.js';
+import { checkName, fieldsOf, laterThan, type McpServerInput } from './mcp-server-config.js';
 import { DEFAULT_RETURN_CHAR_LIMIT, type ToolService } from './tool-service.js';
 
-export type { McpToolInfo };
-
-/** A server's configuration as a request gives it (absent fields keep their value on update). */
-export interface McpServerInput {
-  server_type?: McpServerType | undefined;
-  server_url?: string | null | undefined;
-  auth_header?: string | null | undefined;
-  auth_token?: string | null | undefined;
-  custom_headers?: Record<string, string> | null | undefined;
-  command?: string | null | undefined;
-  args?: string[] | null | undefined;
-  env?: Record<string, string> | null | undefined;
-}
+export { maskSecret } from './mcp-server-config.js';
+export type { McpServerInput, McpToolInfo };
 
 /** What a refresh changed, by tool name. */
 export interface McpRefresh {
@@ -58,19 +43,6 @@ export interface McpRefresh {
 export interface McpRunResult {
   status: 'success' | 'error';
   func_return: string;
-}
-
-const MASK = '****';
-
-/**
- * How a secret is answered: `****` and its last 4 characters when it has at least 12, else
- * `****`.
- *
- * @example
- * maskSecret('sk-test-1234567890'); // '****7890'
- */
-export function maskSecret(value: string): string {
-  return value.length >= 12 ? `${MASK}${value.slice(-4)}` : MASK;
 }
 
 export class McpServerService {
@@ -353,62 +325,4 @@ export class McpServerService {
 
 function mcpMetadata(server: McpServerRecord): JsonObject {
   return { mcp: { server_name: server.server_name, server_id: server.id } };
-}
-
-function checkName(name: string): string {
-  const n = name.trim();
-  if (n === '' || n.length > 200)
-    throw new LettaError('VALIDATION_ERROR', '`server_name` must be 1 to 200 characters');
-  return n;
-}
-
-/** An `updated_at` after `previous` (it keys the pooled connection: it must change). */
-function laterThan(previous: string): string {
-  const now = nowIso();
-  return now > previous ? now : new Date(Date.parse(previous) + 1).toISOString();
-}
-
-/** The configuration fields of `input` over `current` (absent = unchanged; masked = unchanged). */
-function fieldsOf(
-  input: McpServerInput,
-  current: McpServerRecord | undefined,
-): Pick<
-  McpServerRecord,
-  'server_type' | 'server_url' | 'auth_header' | 'auth_token' | 'custom_headers' | 'command' | 'args' | 'env'
-> {
-  const pick = <K extends keyof McpServerInput>(
-    k: K,
-    fallback: McpServerRecord[K & keyof McpServerRecord],
-  ) => (input[k] === undefined ? (current?.[k as keyof McpServerRecord] ?? fallback) : input[k]);
-  const type: McpServerType =
-    input.server_type ?? current?.server_type ?? (input.command ? 'stdio' : 'streamable_http');
-  const token = input.auth_token;
-  return {
-    server_type: type,
-    server_url: (pick('server_url', null) as string | null) ?? null,
-    auth_header: (pick('auth_header', null) as string | null) ?? null,
-    auth_token:
-      token !== undefined && token !== null && current?.auth_token && token === maskSecret(current.auth_token)
-        ? current.auth_token
-        : ((pick('auth_token', null) as string | null) ?? null),
-    custom_headers: unmaskMap(input.custom_headers, current?.custom_headers ?? null),
-    command: (pick('command', null) as string | null) ?? null,
-    args: (pick('args', null) as string[] | null) ?? null,
-    env: unmaskMap(input.env, current?.env ?? null),
-  };
-}
-
-/** A map of secrets from a request: masked values sent back keep the stored ones. */
-function unmaskMap(
-  given: Record<string, string> | null | undefined,
-  current: Record<string, string> | null,
-): Record<string, string> | null {
-  if (given === undefined) return current;
-  if (given === null) return null;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(given)) {
-    const old = current?.[k];
-    out[k] = old !== undefined && v === maskSecret(old) ? old : v;
-  }
-  return out;
 }
