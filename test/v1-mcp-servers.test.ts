@@ -100,6 +100,7 @@ describe.each(DIALECTS)('MCP servers over V1 (%s)', (dialect) => {
     expect(tools.map((t) => t.name).sort()).toEqual([
       'add',
       'auth_probe',
+      'crash',
       'echo',
       'env_probe',
       'fail',
@@ -280,6 +281,13 @@ describe.each(DIALECTS)('MCP servers over V1 (%s)', (dialect) => {
     expect((await run('GREETING')).func_return).toBe('hello from env');
     // The server's own environment does not reach the program.
     expect((await run('OPENAI_API_KEY')).func_return).toBe('<unset>');
+    // The program exits: the next call starts it again.
+    const crash = tools.find((t) => t.name === 'crash')!;
+    expect(
+      (await client.mcpServers.tools.run(crash.id, { mcp_server_id: s.id!, args: {} })).func_return,
+    ).toBe('bye');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await run('GREETING')).func_return).toBe('hello from env');
 
     const agent = await client.agents.create({ name: `mcp-stdio-${dialect}`, model: 'openai/gpt-4o-mini' });
     await client.agents.tools.attach(tools.find((t) => t.name === 'echo')!.id, { agent_id: agent.id });

@@ -2,7 +2,8 @@
  * The tools of the tests' own MCP server (low-level `Server` class, plain JSON schemas), shared by
  * the HTTP server (test/support/mcp-test-server.ts) and the stdio program (mcp-stdio-server.mjs).
  * `echo`, `add`, `fail` (an MCP error result), `slow` (sleeps `ms`), `env_probe` (reads the
- * server's environment), `auth_probe` (the request's Authorization / X-Api-Key headers).
+ * server's environment), `auth_probe` (the request's Authorization / X-Api-Key headers), `crash`
+ * (answers, then exits: a stdio server that dies).
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -38,6 +39,7 @@ export const TOOLS = [
     inputSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
   },
   { name: 'auth_probe', description: 'The auth headers seen.', inputSchema: { type: 'object', properties: {} } },
+  { name: 'crash', description: 'Answers, then the process exits.', inputSchema: { type: 'object', properties: {} } },
 ];
 
 const text = (t) => ({ content: [{ type: 'text', text: t }] });
@@ -64,6 +66,9 @@ export function createMcpServer(label = 'test') {
         const h = extra.requestInfo?.headers ?? {};
         return text(`authorization=${h.authorization ?? ''} x-api-key=${h['x-api-key'] ?? ''}`);
       }
+      case 'crash':
+        setTimeout(() => process.exit(1), 50);
+        return text('bye');
       default:
         throw new Error(`unknown tool ${req.params.name}`);
     }
