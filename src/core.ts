@@ -11,6 +11,7 @@ import { createProviderRegistry, type ProviderRegistry } from './runtime/llm/ind
 import { RunChannels } from './runtime/run-channel.js';
 import { recoverOrphanRuns, startRunSweeper } from './runtime/run-recovery.js';
 import { warmTokenizer } from './runtime/tokens.js';
+import { McpConnections } from './runtime/tools/mcp/mcp-connections.js';
 import { sandboxConfigFromEnv, ToolSandbox } from './runtime/tools/sandbox/tool-sandbox.js';
 import { Turns } from './runtime/turn.js';
 import { AgentFileService } from './services/agent-files/index.js';
@@ -24,6 +25,7 @@ import { ContextMaintenanceService } from './services/context-maintenance-servic
 import { ContextWindowService } from './services/context-window-service.js';
 import { ConversationService } from './services/conversation-service.js';
 import { CustomToolService } from './services/custom-tool-service.js';
+import { McpServerService } from './services/mcp-server-service.js';
 import { MessageHistory } from './services/message-history.js';
 import { MessageSearch } from './services/message-search.js';
 import { MessageService } from './services/message-service.js';
@@ -115,6 +117,12 @@ export async function createCore(
     const tools = new ToolService(store);
     const sandbox = new ToolSandbox(sandboxConfigFromEnv(options.env ?? process.env, config.outboundAllow));
     const customTools = new CustomToolService(store, tools, sandbox);
+    const outbound = new OutboundClient(new OutboundPolicy(config.outboundAllow));
+    const mcp = new McpConnections({
+      timeoutMs: sandbox.config.timeoutMs,
+      stdioAllowed: (options.env ?? process.env).LETTA_MCP_STDIO === '1',
+      fetch: outbound.fetch,
+    });
     const conversations = new ConversationService(store);
     const agents = new AgentService(store, blocks, tools, conversations, {
       defaultLlmHandle: () => config.defaultLlmHandle ?? providers.defaultChatHandle(),
@@ -140,7 +148,6 @@ export async function createCore(
     const gate = new ConversationGate(store, config.runLeaseMs);
     const channels = new RunChannels();
     const archival = new ArchivalService(store, providers, log, config.limits);
-    const outbound = new OutboundClient(new OutboundPolicy(config.outboundAllow));
     const callbacks = new CallbackService(store, outbound, log);
     const signals = await openRunSignals(config.pgUri, (err) =>
       log.warn({ err: err.message }, 'run signal connection (LISTEN) lost; reconnecting'),
@@ -155,6 +162,7 @@ export async function createCore(
       defaultContextWindow: config.defaultContextWindow,
       archival: archival.tools,
       sandbox,
+      mcp,
       signals,
     });
     const messages = new MessageService({
@@ -179,6 +187,7 @@ export async function createCore(
     onClose.push(() => messages.drain(10_000));
     onClose.push(() => archival.drain());
     onClose.push(() => sandbox.close());
+    onClose.push(() => mcp.close());
     const services: Services = {
       config,
       log,
@@ -188,6 +197,7 @@ export async function createCore(
       blocks,
       tools,
       customTools,
+      mcpServers: new McpServerService(store, tools, mcp, outbound, log),
       conversations,
       messages,
       history: new MessageHistory(store),

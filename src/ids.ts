@@ -17,7 +17,8 @@ export type IdPrefix =
   | 'org'
   | 'user'
   | 'key'
-  | 'ping';
+  | 'ping'
+  | 'mcp_server';
 
 const UUID4 = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}';
 const patterns = new Map<string, RegExp>();

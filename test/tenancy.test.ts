@@ -18,7 +18,12 @@ describe.each(DIALECTS)('tenancy across every route (%s)', (dialect) => {
     await using llm = await startFakeLlm({ defaultReply: { content: 'OK' } });
     await using server = await startTestServer(dialect, {
       flags: { auth: true },
-      env: { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: llm.url, LETTA_LLM_MAX_RETRIES: '0' },
+      env: {
+        OPENAI_API_KEY: 'test',
+        OPENAI_BASE_URL: llm.url,
+        LETTA_LLM_MAX_RETRIES: '0',
+        LETTA_OUTBOUND_ALLOW: '127.0.0.1',
+      },
     });
     const keyA = (await server.core.apiKeys.create('org-a')).key;
     const keyB = (await server.core.apiKeys.create('org-b')).key;
@@ -67,6 +72,17 @@ describe.each(DIALECTS)('tenancy across every route (%s)', (dialect) => {
       tool: String(tools[0]?.id),
     };
     for (const [k, v] of Object.entries(ids)) expect(v, k).toMatch(/^[a-z]+-[0-9a-f-]{36}$/);
+    // An MCP server of A's (nothing listens there: stored without tools).
+    const mcpServer = await asA('POST', '/v1/mcp-servers/', {
+      server_name: 'a-tools',
+      config: {
+        mcp_server_type: 'streamable_http',
+        server_url: 'http://127.0.0.1:9/mcp',
+        auth_token: SECRET,
+      },
+    });
+    const mcpId = String(mcpServer.id);
+    expect(mcpId).toMatch(/^mcp_server-[0-9a-f-]{36}$/);
 
     const snapshot = async () =>
       JSON.stringify(
@@ -80,6 +96,7 @@ describe.each(DIALECTS)('tenancy across every route (%s)', (dialect) => {
             `/v1/runs/?agent_id=${agentId}`,
             `/v1/agents/${agentId}/archival-memory`,
             '/v1/tools/',
+            '/v1/mcp-servers/',
           ].map((p) => asA('GET', p)),
         ),
       );
@@ -99,12 +116,14 @@ describe.each(DIALECTS)('tenancy across every route (%s)', (dialect) => {
       run_id: [ids.run],
       memory_id: [ids.passage],
       tool_id: [ids.tool],
+      mcp_server_id: [mcpId],
+      mcp_server_name: ['a-tools'],
     };
     const queryIds: Record<string, string> = { agent_id: ids.agent, conversation_id: ids.conv };
     const doc = JSON.parse((await call(undefined, 'GET', '/openapi.json')).text) as unknown;
     // Deletes last, so B's own agent lives through the walk.
     const ops = operations(doc).sort((a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'));
-    const ofA = new Set(['sam', ...Object.values(ids)]);
+    const ofA = new Set(['sam', 'a-tools', mcpId, ...Object.values(ids)]);
     expect(ops.length).toBeGreaterThan(60);
     let checked = 0;
     const problems: string[] = [];
@@ -141,7 +160,7 @@ describe.each(DIALECTS)('tenancy across every route (%s)', (dialect) => {
         if (res.status >= 500) problems.push(`5xx: ${where}`);
         if (res.text.includes(SECRET)) problems.push(`leaks A's content: ${where}`);
         if (res.status < 300) {
-          for (const [k, v] of Object.entries(ids)) {
+          for (const [k, v] of Object.entries({ ...ids, mcp: mcpId })) {
             if (res.text.includes(v)) problems.push(`2xx with A's ${k} id: ${where}`);
           }
           if (Object.values(values).some((v) => ofA.has(v))) {

@@ -23,6 +23,7 @@ const KINDS: Readonly<Record<IdPrefix, string>> = {
   user: 'a user',
   key: 'an API key',
   ping: 'a ping',
+  mcp_server: 'an MCP server',
 };
 
 const FIXED: ReadonlyMap<string, string> = new Map([

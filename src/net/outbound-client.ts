@@ -1,6 +1,6 @@
 /**
- * The one HTTP client for destinations a caller names (run callbacks; later MCP servers and tool
- * network access). Every address is checked by {@link OutboundPolicy} twice:
+ * The one HTTP client for destinations a caller names (run callbacks, MCP servers; tool network
+ * access has its own bridge with the same policy). Every address is checked by {@link OutboundPolicy} twice:
  *
  * - `check(url)` when the URL is given (a request answers 422 OUTBOUND_URL_REFUSED at once), and
  * - at connect time: the client's DNS lookup validates **every** address it resolved before the
@@ -86,16 +86,12 @@ export class OutboundClient {
   ): Promise<OutboundResponse> {
     await this.check(url);
     const undici = await import('undici');
-    this.agent ??= new undici.Agent({
-      connect: { lookup: this.guardedLookup, timeout: timeoutMs },
-      keepAliveTimeout: 4_000,
-    });
     try {
       const res = await undici.request(url, {
         method: 'POST',
         headers,
         body,
-        dispatcher: this.agent,
+        dispatcher: this.dispatcher(undici, timeoutMs),
         signal: AbortSignal.timeout(timeoutMs),
       });
       await res.body.dump();
@@ -107,8 +103,38 @@ export class OutboundClient {
     }
   }
 
+  /**
+   * A `fetch` for clients that speak HTTP themselves (the MCP transports): each URL is checked as
+   * by {@link check}, connections go through the guarded lookup, and redirects come back as the
+   * 3xx answer (never followed here; a caller that follows one fetches its target through this
+   * again, so the target is checked too).
+   */
+  readonly fetch = async (input: string | URL, init?: RequestInit): Promise<Response> => {
+    const url = String(input);
+    await this.check(url);
+    const undici = await import('undici');
+    try {
+      const res = await undici.fetch(url, {
+        ...(init as Parameters<typeof undici.fetch>[1]),
+        redirect: 'manual',
+        dispatcher: this.dispatcher(undici, 30_000),
+      });
+      return res as unknown as Response;
+    } catch (err) {
+      throw findLettaError(err) ?? err;
+    }
+  };
+
   async close(): Promise<void> {
     await this.agent?.close();
+  }
+
+  private dispatcher(undici: typeof import('undici'), timeoutMs: number): Agent {
+    this.agent ??= new undici.Agent({
+      connect: { lookup: this.guardedLookup, timeout: timeoutMs },
+      keepAliveTimeout: 4_000,
+    });
+    return this.agent;
   }
 
   private lookupAll(host: string): Promise<LookupAddress[]> {

@@ -63,6 +63,8 @@ import { emptyUsage, runStatusFor, type StopReason, type Usage } from './stop-re
 import { refreshSystemMessage, systemMessageCurrent } from './system-message.js';
 import { countTokensAsync } from './tokens.js';
 import type { ArchivalTools, ToolEnv } from './tools/execute-tool.js';
+import type { McpConnections } from './tools/mcp/mcp-connections.js';
+import { mcpToolRunner } from './tools/mcp/mcp-tool-runner.js';
 import { customToolRunner } from './tools/sandbox/custom-tool-runner.js';
 import type { ToolSandbox } from './tools/sandbox/tool-sandbox.js';
 import { clientToolDefinitions, toolDefinitions, toolDefinitionTokens } from './tools/tool-definitions.js';
@@ -134,6 +136,8 @@ export interface TurnsDeps {
   archival?: ArchivalTools | undefined;
   /** Runs custom tools and run_code. */
   sandbox?: ToolSandbox | undefined;
+  /** Pooled connections to MCP servers (their tools). */
+  mcp?: McpConnections | undefined;
   /** Tells other processes a run stored events or was cancelled (LISTEN/NOTIFY on PostgreSQL). */
   signals: RunSignals;
 }
@@ -481,6 +485,7 @@ export class Turns {
       conversation: conv,
       archival: this.deps.archival,
       custom: customToolRunner(this.deps.sandbox, tools),
+      mcp: mcpToolRunner(this.deps.mcp, store, tools),
       sandbox: this.deps.sandbox,
     };
     if (req.approvals) {

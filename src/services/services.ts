@@ -19,6 +19,7 @@ import type { ContextMaintenanceService } from './context-maintenance-service.js
 import type { ContextWindowService } from './context-window-service.js';
 import type { ConversationService } from './conversation-service.js';
 import type { CustomToolService } from './custom-tool-service.js';
+import type { McpServerService } from './mcp-server-service.js';
 import type { MessageHistory } from './message-history.js';
 import type { MessageSearch } from './message-search.js';
 import type { MessageService } from './message-service.js';
@@ -37,6 +38,8 @@ export interface Services {
   tools: ToolService;
   /** Custom tools (create, run) and the sandbox they run in. */
   customTools: CustomToolService;
+  /** MCP servers and their tools (`external_mcp`). */
+  mcpServers: McpServerService;
   conversations: ConversationService;
   /** Sending messages and cancelling runs. */
   messages: MessageService;

@@ -191,3 +191,27 @@ export interface AgentVariableRecord {
   created_at: string;
   updated_at: string;
 }
+
+/** How the server reaches an MCP server (Letta's `mcp_server_type`). */
+export type McpServerType = 'streamable_http' | 'sse' | 'stdio';
+
+/**
+ * An MCP server an organization registered: by URL (streamable HTTP or SSE, with an optional auth
+ * header and custom headers) or by command (stdio, only when the operator allows it).
+ */
+export interface McpServerRecord {
+  id: string;
+  organization_id: string;
+  server_name: string;
+  server_type: McpServerType;
+  server_url: string | null;
+  /** The header the token goes in (`Authorization` when only a token is given). */
+  auth_header: string | null;
+  auth_token: string | null;
+  custom_headers: Record<string, string> | null;
+  command: string | null;
+  args: string[] | null;
+  env: Record<string, string> | null;
+  created_at: string;
+  updated_at: string;
+}

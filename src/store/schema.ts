@@ -250,6 +250,26 @@ export interface PassageTable {
   created_at: string;
 }
 
+/** MCP servers (migration 010); JSON columns as text. */
+export interface McpServerTable {
+  id: string;
+  organization_id: string;
+  server_name: string;
+  server_type: string;
+  server_url: string | null;
+  auth_header: string | null;
+  auth_token: string | null;
+  /** JSON: object of strings, or null. */
+  custom_headers: string | null;
+  command: string | null;
+  /** JSON: string[], or null. */
+  args: string | null;
+  /** JSON: object of strings, or null. */
+  env: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   organizations: OrganizationTable;
   api_keys: ApiKeyTable;
@@ -267,4 +287,5 @@ export interface Database {
   archives_agents: ArchiveAgentTable;
   passages: PassageTable;
   agent_tool_variables: AgentToolVariableTable;
+  mcp_servers: McpServerTable;
 }

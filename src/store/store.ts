@@ -11,6 +11,7 @@ import { ArchiveRepository } from './archive-repository.js';
 import { BlockRepository } from './block-repository.js';
 import { ConversationClaims, ConversationRepository } from './conversation-repository.js';
 import type { StoreDialect } from './dialect/store-dialect.js';
+import { McpServerRepository } from './mcp-server-repository.js';
 import { MessageRepository } from './message-repository.js';
 import { OrganizationRepository } from './organization-repository.js';
 import type { IndexState } from './passage-index.js';
@@ -35,6 +36,8 @@ export class Store {
   readonly archives: ArchiveRepository;
   /** Agents' tool variables (`secrets`), the environment of their sandboxed tools. */
   readonly agentVariables: AgentVariableRepository;
+  /** MCP servers (their tools are rows of `tools`, `tool_type` `external_mcp`). */
+  readonly mcpServers: McpServerRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -54,6 +57,7 @@ export class Store {
     this.passages = new PassageRepository(db, dialect, indexState);
     this.archives = new ArchiveRepository(db);
     this.agentVariables = new AgentVariableRepository(db);
+    this.mcpServers = new McpServerRepository(db);
   }
 
   /**

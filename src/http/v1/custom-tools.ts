@@ -166,17 +166,17 @@ export function v1CustomToolRoutes(services: Services): Route[] {
             'TOOL_NOT_FOUND',
             `Tool '${req.params.tool_name}' is not attached to this agent`,
           );
+        const args = (req.body?.args ?? {}) as Record<string, unknown>;
+        if (tool.tool_type === 'external_mcp') {
+          const r = await services.mcpServers.runToolRow(req.ctx, tool, args);
+          return { ...r, stdout: [], stderr: [] };
+        }
         if (tool.tool_type !== 'custom' || !tool.source_code)
           throw new LettaError(
             'BAD_REQUEST',
             `'${tool.name}' is a built-in tool: it runs only inside a turn`,
           );
-        const r = await services.customTools.runForAgent(
-          req.ctx,
-          agent.id,
-          tool,
-          (req.body?.args ?? {}) as Record<string, unknown>,
-        );
+        const r = await services.customTools.runForAgent(req.ctx, agent.id, tool, args);
         return { status: r.status, func_return: r.result, stdout: lines(r.stdout), stderr: lines(r.stderr) };
       },
     }),

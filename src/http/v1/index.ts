@@ -11,6 +11,8 @@ import { v1CallbackSecretRoutes } from './callback-secret.js';
 import { v1ContextMaintenanceRoutes } from './context-maintenance.js';
 import { v1ConversationRoutes } from './conversations.js';
 import { v1CustomToolRoutes } from './custom-tools.js';
+import { v1McpLegacyRoutes } from './mcp-legacy.js';
+import { v1McpServerRoutes } from './mcp-servers.js';
 import { v1MessageSearchRoutes } from './message-search.js';
 import { v1ModelRoutes } from './models.js';
 import { v1RunRoutes } from './runs.js';
@@ -27,6 +29,8 @@ export const V1_ROUTES: RouteModule[] = [
   v1BlockRoutes,
   v1ToolRoutes,
   v1CustomToolRoutes,
+  v1McpServerRoutes,
+  v1McpLegacyRoutes,
   v1RunRoutes,
   v1StepRoutes,
   v1ConversationRoutes,

@@ -11,6 +11,7 @@ import { span } from '../../telemetry.js';
 import { toLettaMessages } from '../letta-messages.js';
 import type { ToolCall } from '../llm/types.js';
 import { runCode, webSearch } from './extra-tools.js';
+import type { McpToolRunner } from './mcp/mcp-tool-runner.js';
 import {
   coreMemoryAppend,
   coreMemoryReplace,
@@ -31,6 +32,8 @@ export interface ToolEnv {
   archival?: ArchivalTools | undefined;
   /** The agent's custom tools, run in the sandbox. */
   custom?: CustomToolRunner | undefined;
+  /** The agent's MCP tools (`external_mcp`), called on their servers. */
+  mcp?: McpToolRunner | undefined;
   /** The sandbox (run_code) and its settings (web_search keys). */
   sandbox?: ToolSandbox | undefined;
 }
@@ -143,6 +146,8 @@ async function run(
         variables: () => env.store.agentVariables.environment(env.ctx.org, env.agent.id),
       });
       if (custom) return custom;
+      const mcp = env.mcp?.(name, a, env.ctx.org);
+      if (mcp) return mcp;
       throw new ToolError(`Tool '${name}' is not available to this agent`);
     }
   }
