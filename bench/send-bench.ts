@@ -182,6 +182,29 @@ async function main(): Promise<void> {
       rows.push(
         `| letta-ts ${dialect} | ${f(server.ms)} | ${f(short.p50)} | ${f(short.p99)} | ${f(long.p50)} | ${f(long.p99)} | ${f(tput)} | ${f(rss)} | ${f(firstLine)} |`,
       );
+      if (dialect === 'postgres') {
+        // Scale-out as the tutorial deploys it: a second process on the same database, the 32
+        // conversations split between the two (each client keeps to its own process).
+        const second = await startLetta(env, port + 1, NODE_FLAGS);
+        const lp2 = client(second.url);
+        const pools = [lp, lp2];
+        const deadline = performance.now() + SECONDS * 1000;
+        let count = 0;
+        await Promise.all(
+          convs.map(async (c, k) => {
+            const pool = pools[k % 2] as Pool;
+            for (let i = 0; performance.now() < deadline; i++) {
+              await post(pool, '/agents/bench/messages', { message: `two ${i}`, conversation_id: c.id });
+              count++;
+            }
+          }),
+        );
+        rows.push(
+          `| letta-ts postgres, 2 processes | – | – | – | – | – | ${f(count / SECONDS)} | ${f(rssMiB(second.child.pid!))} (2nd) | – |`,
+        );
+        await lp2.close();
+        await stop(second.child);
+      }
       await lp.close();
       await stop(server.child);
       if (dbName) {

@@ -37,29 +37,51 @@ for (const [path, ops] of Object.entries(ours.paths ?? {})) {
   for (const m of METHODS) if (ops[m]) served.add(`${m} ${norm(path)}`);
 }
 
-/** Why a route is not served (first match wins). */
-const REASONS = [
-  [/^\/v1\/agents\/\{[^}]+\}\/archival-memory/, 'archival memory: separate module (in progress)'],
-  [/^\/v1\/(archives|passages)/, 'archives / passages: separate module (in progress)'],
+/**
+ * Routes that only make sense on Letta Cloud (its projects, templates, deployments, billing,
+ * feeds, hosted sandboxes, internal routes): not applicable to a self-hosted server.
+ */
+const CLOUD_ONLY = [
   [
-    /^\/v1\/(sources|folders)|\/(sources|folders|files)(\/|$)/,
-    'folders / file upload and ingestion: not supported',
+    /^\/v1\/(templates|legacy-templates|_internal|projects|environments|deployment|client-side-access-tokens|pipelines|feeds|device-storage|voice-beta|sandboxes)/,
+    'Letta Cloud: projects, templates, deployments, feeds and hosted sandboxes',
   ],
-  [/mcp/, 'MCP servers: not supported'],
+  [/^\/v1\/metadata\//, 'Letta Cloud account: balance, user, status, feedback'],
   [
-    /^\/v1\/(templates|_internal|projects|environments|deployment|client-side-access-tokens|pipelines|feeds|device-storage|voice|telemetry|memory-files)/,
-    'Letta Cloud only',
+    /^\/v1\/(telemetry|runs\/\{[^}]+\}\/trace|steps\/\{[^}]+\}\/trace)/,
+    "Letta Cloud's trace store (here: OpenTelemetry, OTEL_EXPORTER_OTLP_ENDPOINT)",
   ],
-  [/^\/v1\/(identities|groups)|\/(identities|groups)(\/|$)/, 'deprecated in Letta 0.16 (identities, groups)'],
-  [/^\/v1\/(providers|sandbox)/, 'providers and sandboxes are configured by environment variables'],
-  [/^\/v1\/tools\//, 'custom tools run Python: not supported (built-in tools only)'],
-  [/batches|scheduled|schedule/, 'batches / schedules: not yet'],
+  [/memory-files/, "Letta Cloud's git-backed memory files"],
+  [/^\/v1\/embeddings\/total_storage_size/, 'Letta Cloud storage billing'],
 ];
-const reasonFor = (path) => REASONS.find(([re]) => re.test(path))?.[1] ?? '';
+
+/** Why a route a self-hosted server could serve is not served yet (first match wins). */
+const REASONS = [
+  [/identities|groups/, 'identities and groups are deprecated in Letta V1; not served'],
+  [/^\/v1\/ready/, 'served as `/ready` and `/v1/health/ready` (readiness for balancers)'],
+  [
+    /^\/v1\/(sources|folders|jobs)|\/(sources|folders|files)(\/|$)/,
+    'folders / file upload and ingestion: not yet',
+  ],
+  [/oauth|\/connect|mcp\/servers\/test/, 'MCP OAuth and connection tests: not yet'],
+  [/^\/v1\/providers/, 'providers are configured by environment variables (OPENAI_*, ANTHROPIC_*)'],
+  [/batches/, 'message batches: not yet (the tutorial API has `/agents/{agent}/batch`)'],
+  [/schedule/, 'scheduled messages: not yet'],
+  [/preview-raw-payload/, 'the raw model request is not kept or previewed yet'],
+  [/^\/v1\/agents\/search|\/generate$/, 'not yet'],
+  [/feedback/, 'step feedback: not yet'],
+];
+const classify = (path, op) => {
+  const cloud = CLOUD_ONLY.find(([re]) => re.test(path));
+  if (cloud) return { status: 'Letta Cloud only', note: cloud[1] };
+  if (op.deprecated) return { status: 'deprecated, not served', note: 'deprecated in Letta V1' };
+  return { status: 'not yet', note: REASONS.find(([re]) => re.test(path))?.[1] ?? 'not yet' };
+};
 
 const NOTES = {
-  'post /v1/tools': 'answers 400: custom (Python) tools cannot be created',
-  'put /v1/tools': 'answers 400: custom (Python) tools cannot be created',
+  'post /v1/tools': 'Python tools run in Pyodide, TypeScript/JavaScript in QuickJS (WebAssembly sandboxes)',
+  'put /v1/tools': 'upsert by name; built-in tools cannot be overwritten',
+  'post /v1/agents/{}/messages/stream': 'deprecated in Letta; served as the streaming send',
   'post /v1/agents/{}/messages':
     'JSON or SSE (`streaming`); `stream_tokens`, `include_pings`, `include_return_message_types`; text content only',
   'patch /v1/agents/{}/reset-messages': '`add_default_initial_messages` is ignored',
@@ -84,6 +106,7 @@ const NOTES = {
 
 const spec = JSON.parse(readFileSync(specPath, 'utf8'));
 const groups = new Map();
+const counts = new Map();
 let total = 0;
 let done = 0;
 for (const [path, ops] of Object.entries(spec.paths)) {
@@ -95,16 +118,32 @@ for (const [path, ops] of Object.entries(spec.paths)) {
     const ok = served.has(key);
     total++;
     if (ok) done++;
-    const note = NOTES[key] ?? (ok ? '' : reasonFor(path));
+    const { status, note } = ok
+      ? { status: op.deprecated ? 'served (deprecated in Letta)' : 'served', note: NOTES[key] ?? '' }
+      : classify(path, op);
+    counts.set(status, (counts.get(status) ?? 0) + 1);
     if (!groups.has(tag)) groups.set(tag, []);
-    groups.get(tag).push({ method: m.toUpperCase(), path, ok, note });
+    groups
+      .get(tag)
+      .push({ method: m.toUpperCase(), path, ok, status, note: ok ? note : (NOTES[key] ?? note) });
   }
 }
+const ORDER = [
+  'served',
+  'served (deprecated in Letta)',
+  'Letta Cloud only',
+  'deprecated, not served',
+  'not yet',
+];
+const summary = ORDER.map((s) => `${s}: **${counts.get(s) ?? 0}**`).join(' · ');
+const selfHosted = total - (counts.get('Letta Cloud only') ?? 0);
 
 const lines = [
   '# Letta V1 API compatibility',
   '',
-  `Generated by \`npm run compat\` (scripts/compat-table.mjs) from Letta's V1 OpenAPI contract and this server's \`/openapi.json\`. **${done} of ${total}** operations are served.`,
+  `Generated by \`npm run compat\` (scripts/compat-table.mjs) from Letta's V1 OpenAPI contract and this server's \`/openapi.json\`. **${done} of ${total}** operations are served; of the ${selfHosted} that apply to a self-hosted server (all but Letta Cloud's own), ${done}.`,
+  '',
+  `${summary}.`,
   '',
   'Tested with the official clients 1.12.1: `@letta-ai/letta-client` (test/v1-client.test.ts, test/v1-sse.test.ts) and the Python `letta-client` (test/v1-python-sdk.test.ts, strict response validation for streams).',
   '',
@@ -122,9 +161,10 @@ for (const [tag, rows] of sorted) {
     '| Method | Path | Status | Notes |',
     '|---|---|---|---|',
   );
-  for (const r of rows)
-    lines.push(`| ${r.method} | \`${r.path}\` | ${r.ok ? 'implemented' : 'not yet'} | ${r.note} |`);
+  for (const r of rows) lines.push(`| ${r.method} | \`${r.path}\` | ${r.status} | ${r.note} |`);
   lines.push('');
 }
 writeFileSync(outPath, lines.join('\n'));
-console.log(`wrote ${outPath}: ${done}/${total} operations served`);
+console.log(
+  `wrote ${outPath}: ${done}/${total} operations served (${ORDER.map((s) => `${s} ${counts.get(s) ?? 0}`).join(', ')})`,
+);
