@@ -200,6 +200,16 @@ describe('V1 API with the official client (sqlite)', () => {
     const runMessages = await client.runs.messages.list(run.id);
     expect(runMessages.items.some((m) => m.message_type === 'assistant_message')).toBe(true);
 
+    // the organization's messages, and one by id (its typed parts)
+    const reply = runMessages.items.find((m) => m.message_type === 'assistant_message');
+    const one = (await client.messages.retrieve(reply?.id ?? '')) as unknown as { id: string }[];
+    expect(one.map((m) => m.id)).toContain(reply?.id);
+    const newest = (await client.messages.list({ limit: 5 })) as unknown as { items?: unknown[] };
+    expect((newest.items ?? (newest as unknown as unknown[])).length).toBeGreaterThan(0);
+    await expect(
+      client.messages.retrieve('message-00000000-0000-4000-8000-000000000000'),
+    ).rejects.toBeInstanceOf(NotFoundError);
+
     // async + cancel
     llm.script({ content: 'slow', delayMs: 2000 });
     const asyncRun = await client.agents.messages.createAsync(agent.id, { input: 'take your time' });

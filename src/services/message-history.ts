@@ -5,6 +5,7 @@
  * a page that would come out empty although more messages exist reads on, so the SDK's
  * auto-pagination (which stops at `[]`) never ends early.
  */
+import { LettaError } from '../errors.js';
 import { type LettaMessage, toLettaMessages } from '../runtime/letta-messages.js';
 import type { MessageListQuery } from '../store/message-repository.js';
 import type { Store } from '../store/store.js';
@@ -39,6 +40,13 @@ export class MessageHistory {
       cursor = backwards ? { ...cursor, before: edge.id } : { ...cursor, after: edge.id };
     }
     return [];
+  }
+
+  /** One stored message as its typed parts; 404 when the organization has no such message. */
+  async getTyped(ctx: RequestContext, id: string): Promise<LettaMessage[]> {
+    const [message] = await this.store.messages.getMany(ctx.org, [id]);
+    if (!message) throw new LettaError('NOT_FOUND', `Message '${id}' not found`);
+    return markFailedTurns(this.store, ctx.org, toLettaMessages(message));
   }
 
   /**

@@ -41,7 +41,7 @@ const ToolReturn = Type.Object(
 );
 const ClientTool = Type.Object(
   {
-    name: Type.String({ pattern: '^[a-zA-Z0-9_-]{1,64}$' }),
+    name: Type.String({ pattern: '^[a-zA-Z0-9_-]{1,64}$', maxLength: 64 }),
     description: Type.Optional(Type.String({ maxLength: 10_000 })),
     parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },

@@ -14,6 +14,7 @@ import { v1CustomToolRoutes } from './custom-tools.js';
 import { v1McpLegacyRoutes } from './mcp-legacy.js';
 import { v1McpServerRoutes } from './mcp-servers.js';
 import { v1MessageSearchRoutes } from './message-search.js';
+import { v1MessageRoutes } from './messages.js';
 import { v1ModelRoutes } from './models.js';
 import { v1RunRoutes } from './runs.js';
 import { v1StepRoutes } from './steps.js';
@@ -25,6 +26,7 @@ export const V1_ROUTES: RouteModule[] = [
   v1AgentFileRoutes,
   v1AgentMessageRoutes,
   v1MessageSearchRoutes,
+  v1MessageRoutes,
   v1ArchiveRoutes,
   v1BlockRoutes,
   v1ToolRoutes,

@@ -31,8 +31,12 @@ const ApprovalItem = Type.Object({
     Type.Union([Type.String({ maxLength: 1_000_000 }), Type.Array(TextPart, { maxItems: 100 })]),
   ),
   status: Type.Optional(Type.Union([Type.Literal('success'), Type.Literal('error')])),
-  stdout: Type.Optional(Type.Union([Type.Array(Type.String({ maxLength: 100_000 })), Type.Null()])),
-  stderr: Type.Optional(Type.Union([Type.Array(Type.String({ maxLength: 100_000 })), Type.Null()])),
+  stdout: Type.Optional(
+    Type.Union([Type.Array(Type.String({ maxLength: 100_000 }), { maxItems: 100 }), Type.Null()]),
+  ),
+  stderr: Type.Optional(
+    Type.Union([Type.Array(Type.String({ maxLength: 100_000 }), { maxItems: 100 }), Type.Null()]),
+  ),
 });
 type ApprovalItemT = Static<typeof ApprovalItem>;
 
@@ -40,6 +44,7 @@ type ApprovalItemT = Static<typeof ApprovalItem>;
 export const ClientToolSchema = Type.Object({
   name: Type.String({
     pattern: '^[a-zA-Z0-9_-]{1,64}$',
+    maxLength: 64,
     description: 'Letters, digits, `_` and `-`, at most 64 (what model providers accept).',
   }),
   description: Type.Optional(Type.Union([Type.String({ maxLength: 10_000 }), Type.Null()])),
