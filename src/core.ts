@@ -3,6 +3,7 @@
  * and the CLI. Nothing in here knows about HTTP.
  */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { OutboundClient, OutboundPolicy } from './net/index.js';
@@ -24,6 +25,14 @@ import { ContextMaintenanceService } from './services/context-maintenance-servic
 import { ContextWindowService } from './services/context-window-service.js';
 import { ConversationService } from './services/conversation-service.js';
 import { CustomToolService } from './services/custom-tool-service.js';
+import {
+  AgentFileViews,
+  FileIngest,
+  FolderService,
+  folderFileSearch,
+  JobService,
+  UploadService,
+} from './services/folders/index.js';
 import { MessageHistory } from './services/message-history.js';
 import { MessageSearch } from './services/message-search.js';
 import { MessageService } from './services/message-service.js';
@@ -154,6 +163,7 @@ export async function createCore(
       conversationWaitMs: config.conversationWaitMs,
       defaultContextWindow: config.defaultContextWindow,
       archival: archival.tools,
+      files: folderFileSearch(store, archival),
       sandbox,
       signals,
     });
@@ -165,6 +175,8 @@ export async function createCore(
       callbacks,
       defaultModel: () => config.defaultLlmHandle ?? providers.defaultChatHandle(),
     });
+    const folders = new FolderService(store, tools, providers, config.defaultEmbeddingHandle);
+    const ingest = new FileIngest(store, archival, log, join(config.home, 'uploads'), instanceId);
     const onClose: Core['onClose'] = [];
     if (unlock) onClose.push(unlock);
     onClose.push(() => gate.close());
@@ -174,9 +186,17 @@ export async function createCore(
       if (failed > 0) log.warn({ failed }, 'marked runs of a stopped process as failed');
       const sweeper = startRunSweeper(store, config.conversationWaitMs, config.runLeaseMs, log);
       onClose.push(() => clearInterval(sweeper));
+      // Upload jobs a stopped process left: all of them on a single-process SQLite server, those
+      // not renewed for a lease on PostgreSQL.
+      const staleBefore = options.exclusive
+        ? undefined
+        : new Date(Date.now() - config.runLeaseMs).toISOString();
+      const jobs = await ingest.recover(staleBefore);
+      if (jobs.resumed + jobs.failed > 0) log.warn(jobs, 'took over upload jobs of a stopped process');
     }
     onClose.push(() => signals.close());
     onClose.push(() => messages.drain(10_000));
+    onClose.push(() => ingest.drain());
     onClose.push(() => archival.drain());
     onClose.push(() => sandbox.close());
     const services: Services = {
@@ -208,6 +228,10 @@ export async function createCore(
       messageSearch: new MessageSearch(store),
       archival,
       archives: new ArchiveService(store, archival, providers, config.defaultEmbeddingHandle),
+      folders,
+      uploads: new UploadService(store, folders, ingest),
+      jobs: new JobService(store),
+      agentFileViews: new AgentFileViews(store),
       apiKeys: new ApiKeyService(store),
       callbacks,
       channels,

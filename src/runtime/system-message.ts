@@ -14,6 +14,7 @@ import type {
   NewMessage,
 } from '../store/records.js';
 import type { Store } from '../store/store.js';
+import { compileDirectories } from './file-blocks.js';
 import { compileMemory, compileSystemPrompt, memoryFingerprint } from './memory.js';
 import { countTokensAsync } from './tokens.js';
 
@@ -21,13 +22,21 @@ import { countTokensAsync } from './tokens.js';
 export interface ArchivalSummary {
   count: number;
   tags: string[];
+  /** The `<directories>` section (attached folders' files), when the agent has folders. */
+  directories?: string | null | undefined;
 }
 
-/** How many archival memories the agent has (in every archive attached to it). */
+/**
+ * How many archival memories the agent has (in every archive attached to it), and the files
+ * section of its attached folders.
+ */
 export async function archivalSummary(store: Store, org: string, agentId: string): Promise<ArchivalSummary> {
   const archives = await store.archives.listForAgent(org, agentId);
-  const counts = await Promise.all(archives.map((a) => store.passages.count(org, a.id)));
-  return { count: counts.reduce((n, c) => n + c, 0), tags: [] };
+  const [counts, directories] = await Promise.all([
+    Promise.all(archives.map((a) => store.passages.count(org, a.id))),
+    compileDirectories(store, org, agentId),
+  ]);
+  return { count: counts.reduce((n, c) => n + c, 0), tags: [], directories: directories.text };
 }
 
 export function compileSystemText(
@@ -44,6 +53,7 @@ export function compileSystemText(
     recallCount,
     archivalCount: archival.count,
     archivalTags: archival.tags,
+    directories: archival.directories ?? null,
     now,
   });
   return compileSystemPrompt(agent.system, memory);
@@ -93,7 +103,9 @@ export async function refreshSystemMessage(
   context: MessageRecord[],
   force: boolean,
 ): Promise<MessageRecord[]> {
-  const fingerprint = memoryFingerprint(agent.system, blocks);
+  const files = await compileDirectories(tx, ctx.org, agent.id);
+  const fingerprint =
+    memoryFingerprint(agent.system, blocks) + (files.fingerprint ? `#${files.fingerprint}` : '');
   const system = context[0];
   if (system?.role !== 'system') return context;
   if (!force && fingerprint === conv.memory_fingerprint) return context;

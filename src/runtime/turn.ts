@@ -55,6 +55,7 @@ import { emptyUsage, runStatusFor, type StopReason, type Usage } from './stop-re
 import { refreshSystemMessage } from './system-message.js';
 import { countTokensAsync } from './tokens.js';
 import type { ArchivalTools, ToolEnv } from './tools/execute-tool.js';
+import type { FileSearch } from './tools/file-tools.js';
 import { customToolRunner } from './tools/sandbox/custom-tool-runner.js';
 import type { ToolSandbox } from './tools/sandbox/tool-sandbox.js';
 import { toolDefinitions, toolDefinitionTokens } from './tools/tool-definitions.js';
@@ -110,6 +111,8 @@ export interface TurnsDeps {
   /** The window used when an agent sets no `context_window_limit` (capped by the model's own). */
   defaultContextWindow: number;
   archival?: ArchivalTools | undefined;
+  /** semantic_search_files over the agent's folders. */
+  files?: FileSearch | undefined;
   /** Runs custom tools and run_code. */
   sandbox?: ToolSandbox | undefined;
   /** Tells other processes a run stored events or was cancelled (LISTEN/NOTIFY on PostgreSQL). */
@@ -396,6 +399,7 @@ export class Turns {
       agent,
       conversation: conv,
       archival: this.deps.archival,
+      files: this.deps.files,
       custom: customToolRunner(this.deps.sandbox, tools),
       sandbox: this.deps.sandbox,
     };

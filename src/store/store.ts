@@ -11,6 +11,9 @@ import { ArchiveRepository } from './archive-repository.js';
 import { BlockRepository } from './block-repository.js';
 import { ConversationClaims, ConversationRepository } from './conversation-repository.js';
 import type { StoreDialect } from './dialect/store-dialect.js';
+import { FileRepository } from './file-repository.js';
+import { FolderRepository } from './folder-repository.js';
+import { JobRepository } from './job-repository.js';
 import { MessageRepository } from './message-repository.js';
 import { OrganizationRepository } from './organization-repository.js';
 import type { IndexState } from './passage-index.js';
@@ -33,6 +36,10 @@ export class Store {
   readonly archives: ArchiveRepository;
   /** Agents' tool variables (`secrets`), the environment of their sandboxed tools. */
   readonly agentVariables: AgentVariableRepository;
+  /** Folders (Letta's sources), their files and background jobs (uploads). */
+  readonly folders: FolderRepository;
+  readonly files: FileRepository;
+  readonly jobs: JobRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -52,6 +59,9 @@ export class Store {
     this.passages = new PassageRepository(db, dialect, indexState);
     this.archives = new ArchiveRepository(db);
     this.agentVariables = new AgentVariableRepository(db);
+    this.folders = new FolderRepository(db);
+    this.files = new FileRepository(db);
+    this.jobs = new JobRepository(db);
   }
 
   /** Runs `fn` in one transaction; everything it writes commits or rolls back together. */

@@ -13,6 +13,7 @@ import * as m006 from './006-agent-names-not-unique.js';
 import * as m007 from './007-agent-file-tools.js';
 import * as m008 from './008-agent-tool-variables.js';
 import * as m009 from './009-tool-approval.js';
+import * as m011 from './011-folders.js';
 
 export interface MigrationStep {
   name: string;
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   { name: '007-agent-file-tools', up: m007.up },
   { name: '008-agent-tool-variables', up: m008.up },
   { name: '009-tool-approval', up: m009.up },
+  { name: '011-folders', up: m011.up },
 ];
