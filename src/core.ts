@@ -60,6 +60,8 @@ export interface Core extends Services {
   outbound: OutboundClient;
   /** Run events and cancels between processes (LISTEN/NOTIFY on PostgreSQL). */
   signals: RunSignals;
+  /** The background worker of file uploads (tests wait on it: `ingest.drain()`). */
+  ingest: FileIngest;
   /** This process's identity, recorded as the owner of the runs it executes. */
   instanceId: string;
   /** Hooks run by {@link closeCore} (stop timers, drain runs) before the database closes. */
@@ -237,7 +239,7 @@ export async function createCore(
       channels,
       readiness: new Readiness(() => pingDatabase(database.db, READINESS_PROBE_TIMEOUT_MS)),
     };
-    return { ...services, services, database, store, outbound, signals, instanceId, onClose };
+    return { ...services, services, database, store, outbound, signals, ingest, instanceId, onClose };
   } catch (err) {
     await database.close().catch(() => {});
     unlock?.();
