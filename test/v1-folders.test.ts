@@ -248,9 +248,10 @@ describe.each(DIALECTS)('V1 folders (%s)', (dialect) => {
     expect(String(returns[1]?.tool_return)).toContain('Opened');
     expect(String(returns[2]?.tool_return)).toContain('swordfish');
     // After open_files, the model's system message shows the open lines.
-    const system = (
-      llm.chatRequests[start + 2]?.body.messages as Array<{ role: string; content: string }>
-    )[0];
+    const sent = llm.chatRequests[start + 2]?.body.messages as
+      | Array<{ role: string; content: string }>
+      | undefined;
+    const system = sent?.[0];
     expect(system?.content).toContain('<directories>');
     expect(system?.content).toContain(`<file status="open" name="handbook-${dialect}/policy.md">`);
     expect(system?.content).toContain('30: Line 30: the vault password is swordfish');
