@@ -210,7 +210,7 @@ describe.each(DIALECTS)('V1 folders (%s)', (dialect) => {
     expect((await call('GET', `/v1/folders/${folder.id}/agents`)).json).toEqual([agent.id]);
 
     const fileList = await client.agents.files.list(agent.id);
-    expect(fileList.items ?? (fileList as unknown as { files: Json[] }).files).toBeDefined();
+    expect(fileList.getPaginatedItems()).toHaveLength(1);
     const listed = await call('GET', `/v1/agents/${agent.id}/files`);
     expect(listed.json).toMatchObject({
       has_more: false,

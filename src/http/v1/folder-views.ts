@@ -1,9 +1,8 @@
 /** Letta's `Folder` (`Source`), `FileMetadata`, `Job` and folder `Passage` views and schemas. */
 import { Type } from 'typebox';
-import type { FileRecord, FolderRecord } from '../../services/folders/index.js';
+import type { PassageRecord } from '../../services/archival-service.js';
+import type { FileRecord, FolderRecord, JobRecord } from '../../services/folders/index.js';
 import type { Services } from '../../services/services.js';
-import type { JobRecord } from '../../store/job-repository.js';
-import type { PassageRecord } from '../../store/passage-repository.js';
 import { embeddingConfigOf } from './archival-memory.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);

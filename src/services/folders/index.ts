@@ -1,5 +1,6 @@
 /** Folders (Letta's sources): resources, uploads as background jobs, the agent's view of files. */
 
+export type { JobRecord } from '../../store/job-repository.js';
 export { FileIngest } from './file-ingest.js';
 export { folderFileSearch } from './folder-file-search.js';
 export {
