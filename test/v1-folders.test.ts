@@ -6,8 +6,11 @@
  * message, a scripted turn calling grep_files, open_files and semantic_search_files, and bad
  * input answered with 4xx JSON.
  */
+
+import { mkdir, writeFile } from 'node:fs/promises';
 import Letta, { toFile } from '@letta-ai/letta-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../src/ids.js';
 import { DIALECTS } from './support/databases.js';
 import { type FakeLlm, startFakeLlm } from './support/fake-llm.js';
 import { startTestServer, type TestServer } from './support/server.js';
@@ -310,5 +313,77 @@ describe.each(DIALECTS)('V1 folders (%s)', (dialect) => {
     ).toMatchObject({
       processing_status: 'completed',
     });
+  });
+
+  it('takes over upload jobs a stopped process left: resumed when the spooled file is there, else failed', async () => {
+    const folder = await client.folders.create({ name: `crash-${dialect}`, embedding: EMBEDDING });
+    const { store, ingest } = server.core;
+    const org = (folder as unknown as Json).organization_id as string;
+    const old = new Date(Date.now() - 3_600_000).toISOString();
+    const seed = async (withSpool: boolean) => {
+      const fileId = newId('file');
+      await store.files.insert({
+        id: fileId,
+        organization_id: org,
+        folder_id: folder.id,
+        file_name: `${fileId}.txt`,
+        original_file_name: 'left.txt',
+        file_type: 'text/plain',
+        file_size: 20,
+        processing_status: 'embedding',
+        error_message: null,
+        total_chunks: null,
+        chunks_embedded: null,
+        created_at: old,
+        updated_at: old,
+      });
+      const job = {
+        id: newId('job'),
+        organization_id: org,
+        status: 'running' as const,
+        job_type: 'file_upload',
+        metadata: { file_id: fileId },
+        folder_id: folder.id,
+        file_id: fileId,
+        owner: 'letta-dead-process',
+        created_at: old,
+        updated_at: old,
+        completed_at: null,
+      };
+      await store.jobs.insert(job);
+      if (withSpool) {
+        await mkdir(ingest.spoolDir, { recursive: true });
+        await writeFile(ingest.spoolPath(fileId), 'left behind by a crash');
+      }
+      return job;
+    };
+    const resumed = await seed(true);
+    const lost = await seed(false);
+    const report = await ingest.recover(new Date(Date.now() - 60_000).toISOString());
+    expect(report).toEqual({ resumed: 1, failed: 1 });
+    await ingest.drain();
+    expect((await call('GET', `/v1/jobs/${resumed.id}`)).json).toMatchObject({ status: 'completed' });
+    expect((await call('GET', `/v1/jobs/${lost.id}`)).json).toMatchObject({
+      status: 'failed',
+      metadata: { error: expect.stringContaining('stopped') },
+    });
+    const file = await call('GET', `/v1/folders/${folder.id}/files/${resumed.file_id}?include_content=true`);
+    expect(file.json).toMatchObject({ processing_status: 'completed', content: 'left behind by a crash' });
+    // A second process finds nothing left to take.
+    expect(await ingest.recover(undefined)).toEqual({ resumed: 0, failed: 0 });
+  });
+
+  it('cancels an active job: the worker stops and the file is marked', async () => {
+    const folder = await client.folders.create({ name: `cancel-${dialect}`, embedding: EMBEDDING });
+    const big = Array.from({ length: 20_000 }, (_, i) => `row ${i} with some words to embed`).join('\n');
+    const up = await upload(folder.id, 'big.txt', big);
+    const cancelled = await call('PATCH', `/v1/jobs/${up.json.job_id}/cancel`);
+    if (cancelled.status === 409) return; // finished before the cancel arrived (fast machine)
+    expect(cancelled.json).toMatchObject({ status: 'cancelled' });
+    await server.core.ingest.drain();
+    expect((await call('GET', `/v1/jobs/${up.json.job_id}`)).json).toMatchObject({ status: 'cancelled' });
+    const file = await call('GET', `/v1/folders/${folder.id}/files/${up.json.id}`);
+    expect(file.json).toMatchObject({ processing_status: 'error' });
+    expect((await call('GET', `/v1/folders/${folder.id}/passages`)).json).toEqual([]);
   });
 });

@@ -96,7 +96,7 @@ export class FileIngest {
       const archive = folder ? await this.store.archives.get(ctx.org, folder.archive_id, true) : undefined;
       if (!file || !folder || !archive)
         throw new LettaError('FILE_NOT_FOUND', 'the file or its folder was deleted');
-      if (!(await this.progress(ctx, job, { status: 'running' }))) return;
+      if (!(await this.progress(ctx, job, { status: 'running' }))) return this.stopped(ctx, fileId);
       await this.store.passages.deleteForFile(ctx.org, fileId); // a resumed job starts over
       await this.store.files.update(ctx.org, fileId, { processing_status: 'parsing', updated_at: nowIso() });
       const parsed = await parseFile(path, kindOfMime(file.file_type));
