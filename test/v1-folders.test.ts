@@ -302,6 +302,17 @@ describe.each(DIALECTS)('V1 folders (%s)', (dialect) => {
     const missing = await upload('source-00000000-0000-4000-8000-000000000000', 'a.txt', 'x');
     expect(missing.status).toBe(404);
     expect(missing.json.code).toBe('FOLDER_NOT_FOUND');
+    // Over LETTA_FILE_UPLOAD_LIMIT: 413, nothing stored.
+    const limit = server.core.config.fileUploadLimit;
+    server.core.config.fileUploadLimit = 1000;
+    try {
+      const tooBig = await upload(folder.id, 'big.txt', 'x'.repeat(5000));
+      expect(tooBig.status).toBe(413);
+      expect(tooBig.json.code).toBe('PAYLOAD_TOO_LARGE');
+    } finally {
+      server.core.config.fileUploadLimit = limit;
+    }
+    expect(await client.folders.files.list(folder.id)).toMatchObject({ items: [] });
     // Through the official client's upload too.
     const viaClient = await client.folders.files.upload(folder.id, {
       file: await toFile(Buffer.from('hello world'), 'hello.txt'),

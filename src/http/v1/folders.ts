@@ -241,14 +241,23 @@ function folderRoutes(services: Services, kind: 'folders' | 'sources'): Route[] 
           part?.file.resume();
           throw new LettaError('VALIDATION_ERROR', "body/file is required: a part named 'file'");
         }
-        const { file, job } = await services.uploads.upload(req.ctx, idOf(req.params), {
-          fileName: part.filename,
-          mimeType: part.mimetype,
-          stream: part.file,
-          name: req.query.name ?? undefined,
-          duplicateHandling: req.query.duplicate_handling,
-        });
-        return fileView(file, { job_id: job?.id ?? null });
+        try {
+          const { file, job } = await services.uploads.upload(req.ctx, idOf(req.params), {
+            fileName: part.filename,
+            mimeType: part.mimetype,
+            stream: part.file,
+            name: req.query.name ?? undefined,
+            duplicateHandling: req.query.duplicate_handling,
+          });
+          return fileView(file, { job_id: job?.id ?? null });
+        } catch (err) {
+          if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE')
+            throw new LettaError(
+              'PAYLOAD_TOO_LARGE',
+              'the file is larger than LETTA_FILE_UPLOAD_LIMIT allows',
+            );
+          throw err;
+        }
       },
     }),
     defineRoute({
