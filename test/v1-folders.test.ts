@@ -208,6 +208,8 @@ describe.each(DIALECTS)('V1 folders (%s)', (dialect) => {
     await client.agents.folders.attach(folder.id, { agent_id: agent.id });
     const tools = (await call('GET', `/v1/agents/${agent.id}/tools`)).json.map((t: Json) => t.name);
     expect(tools).toEqual(expect.arrayContaining(['open_files', 'grep_files', 'semantic_search_files']));
+    const state = await call('GET', `/v1/agents/${agent.id}?include=agent.sources`);
+    expect(state.json.sources).toMatchObject([{ id: folder.id, name: `handbook-${dialect}` }]);
     const agentFolders = await call('GET', `/v1/agents/${agent.id}/folders`);
     expect(agentFolders.json.map((f: Json) => f.id)).toEqual([folder.id]);
     expect((await call('GET', `/v1/folders/${folder.id}/agents`)).json).toEqual([agent.id]);
