@@ -277,6 +277,20 @@ describe.each(DIALECTS)('V1 folders (%s)', (dialect) => {
     const after = (await call('GET', `/v1/agents/${agent.id}/tools`)).json.map((t: Json) => t.name);
     expect(after).not.toContain('grep_files');
     expect((await call('GET', `/v1/agents/${agent.id}/files`)).json.files).toEqual([]);
+    // An agent created with folder_ids has the folder and the tools from the start.
+    const born = await client.agents.create({
+      name: `born-${dialect}`,
+      model: 'openai/gpt-4o-mini',
+      folder_ids: [folder.id],
+    } as never);
+    expect((await call('GET', `/v1/agents/${born.id}/folders`)).json).toHaveLength(1);
+    expect(born.tools.map((t) => t.name)).toContain('open_files');
+    const unknown = await call('POST', '/v1/agents/', {
+      name: 'x',
+      model: 'openai/gpt-4o-mini',
+      folder_ids: ['source-00000000-0000-4000-8000-000000000000'],
+    });
+    expect(unknown.status).toBe(404);
     // The sources forms do the same.
     expect((await call('PATCH', `/v1/agents/${agent.id}/sources/attach/${folder.id}`)).status).toBe(200);
     expect((await call('GET', `/v1/agents/${agent.id}/sources`)).json).toHaveLength(1);
