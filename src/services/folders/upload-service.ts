@@ -72,11 +72,8 @@ export class UploadService {
       spooled = this.ingest.spoolPath(fileId);
       await mkdir(this.ingest.spoolDir, { recursive: true });
       const sink = createWriteStream(spooled);
-      let size = 0;
-      input.stream.on('data', (b: Buffer) => {
-        size += b.length;
-      });
       await pipeline(input.stream, sink);
+      const size = sink.bytesWritten;
       if (input.stream.truncated)
         throw new LettaError('PAYLOAD_TOO_LARGE', 'the file is larger than LETTA_FILE_UPLOAD_LIMIT allows');
       const now = nowIso();
