@@ -24,9 +24,10 @@ export async function* chunkText(text: string, maxChars: number): AsyncGenerator
   let line = 0;
   let emitted = 0;
   let pos = 0;
+  let lastLine = 0; // the number of the last line in `parts`
   const flush = (): TextChunk | undefined => {
     const body = parts.join('\n');
-    const chunk = body.trim() === '' ? undefined : { text: body, start_line: start, end_line: line };
+    const chunk = body.trim() === '' ? undefined : { text: body, start_line: start, end_line: lastLine };
     parts = [];
     size = 0;
     return chunk;
@@ -53,6 +54,7 @@ export async function* chunkText(text: string, maxChars: number): AsyncGenerator
       continue;
     }
     parts.push(current);
+    lastLine = line;
     size += current.length + 1;
     if (nl < 0) break;
   }
