@@ -178,7 +178,14 @@ export async function createCore(
       defaultModel: () => config.defaultLlmHandle ?? providers.defaultChatHandle(),
     });
     const folders = new FolderService(store, tools, providers, config.defaultEmbeddingHandle);
-    const ingest = new FileIngest(store, archival, log, join(config.home, 'uploads'), instanceId);
+    const ingest = new FileIngest(
+      store,
+      archival,
+      log,
+      join(config.home, 'uploads'),
+      instanceId,
+      config.runLeaseMs,
+    );
     const onClose: Core['onClose'] = [];
     if (unlock) onClose.push(unlock);
     onClose.push(() => gate.close());

@@ -62,10 +62,11 @@ export class JobRepository {
   }
 
   /**
-   * Applies the patch unless the job already ended (completed, failed, cancelled); returns whether
-   * it did. A cancel therefore wins over a worker's later progress write.
+   * Applies the patch unless the job already ended (completed, failed, cancelled), and, with
+   * `owner`, only while that process still owns it; returns whether it did. A cancel therefore
+   * wins over a worker's later progress write, and a worker whose job was taken over stops.
    */
-  async updateActive(org: string, id: string, patch: JobPatch): Promise<boolean> {
+  async updateActive(org: string, id: string, patch: JobPatch, owner?: string): Promise<boolean> {
     const { metadata, ...rest } = patch;
     const r = await this.db
       .updateTable('jobs')
@@ -73,6 +74,7 @@ export class JobRepository {
       .where('organization_id', '=', org)
       .where('id', '=', id)
       .where('status', 'in', [...ACTIVE_JOB_STATUSES])
+      .$if(owner !== undefined, (q) => q.where('owner', '=', owner ?? ''))
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }

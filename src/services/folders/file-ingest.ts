@@ -39,7 +39,10 @@ export class FileIngest {
     private readonly archival: ArchivalService,
     private readonly log: Logger,
     readonly spoolDir: string,
-    private readonly instanceId: string,
+    /** This process: the owner of the jobs it works on. */
+    readonly instanceId: string,
+    /** A job not renewed for this long is taken over by another process (renewed every third of it). */
+    private readonly leaseMs = 30_000,
   ) {}
 
   spoolPath(fileId: string): string {
@@ -90,6 +93,14 @@ export class FileIngest {
     const ctx: RequestContext = { org: job.organization_id };
     const fileId = job.file_id ?? '';
     const path = this.spoolPath(fileId);
+    // Renewed between batches too: a slow embedding call must not look like a dead process.
+    const renew = setInterval(
+      () => {
+        this.progress(ctx, job, {}).catch(() => {});
+      },
+      Math.max(1000, this.leaseMs / 3),
+    );
+    renew.unref();
     try {
       const file = await this.store.files.get(ctx.org, fileId);
       const folder = job.folder_id ? await this.store.folders.get(ctx.org, job.folder_id) : undefined;
@@ -142,33 +153,27 @@ export class FileIngest {
         updated_at: nowIso(),
       });
       const now = nowIso();
-      await this.store.jobs.updateActive(ctx.org, job.id, {
-        status: 'completed',
-        completed_at: now,
-        updated_at: now,
-        metadata: {
-          ...job.metadata,
-          num_passages: embedded,
-          ...(parsed.pages ? { num_pages: parsed.pages } : {}),
-        },
-      });
+      const metadata = {
+        ...job.metadata,
+        num_passages: embedded,
+        ...(parsed.pages ? { num_pages: parsed.pages } : {}),
+      };
+      const done = { status: 'completed' as const, completed_at: now, updated_at: now, metadata };
+      await this.store.jobs.updateActive(ctx.org, job.id, done, this.instanceId);
     } catch (err) {
       const message =
         err instanceof LettaError ? err.message : `processing failed: ${(err as Error).message}`;
       if (!(err instanceof LettaError)) this.log.warn({ err, job: job.id }, 'file upload failed');
       await this.fail(ctx, job, fileId, message);
     } finally {
+      clearInterval(renew);
       await rm(path, { force: true }).catch(() => {});
     }
   }
 
   /** Renews the job (and applies `patch`) while it is active; false once it was cancelled or deleted. */
   private progress(ctx: RequestContext, job: JobRecord, patch: { status?: 'running' }): Promise<boolean> {
-    return this.store.jobs.updateActive(ctx.org, job.id, {
-      ...patch,
-      owner: this.instanceId,
-      updated_at: nowIso(),
-    });
+    return this.store.jobs.updateActive(ctx.org, job.id, { ...patch, updated_at: nowIso() }, this.instanceId);
   }
 
   /** A cancelled job's partial chunks are removed and its file marked as not processed. */

@@ -106,7 +106,7 @@ export class UploadService {
         },
         folder_id: folder.id,
         file_id: fileId,
-        owner: null,
+        owner: this.ingest.instanceId,
         created_at: now,
         updated_at: now,
         completed_at: null,
