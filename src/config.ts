@@ -36,6 +36,8 @@ export interface ServerConfig {
   bodyLimit: number;
   /** Largest agent file `POST /v1/agents/import` takes (LETTA_AGENT_FILE_LIMIT, default 50mb). */
   agentFileLimit: number;
+  /** Largest file `POST /v1/folders/{id}/upload` takes (LETTA_FILE_UPLOAD_LIMIT, default 100mb). */
+  fileUploadLimit: number;
   sslCert: string | undefined;
   sslKey: string | undefined;
   logLevel: string;
@@ -117,6 +119,7 @@ export function resolveConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = proce
     rateLimit: parseRateLimit(flags.rateLimit ?? env.LETTA_RATE_LIMIT),
     bodyLimit: parseSize(flags.bodyLimit ?? env.LETTA_BODY_LIMIT ?? '1mb'),
     agentFileLimit: parseSize(env.LETTA_AGENT_FILE_LIMIT ?? '50mb'),
+    fileUploadLimit: parseSize(env.LETTA_FILE_UPLOAD_LIMIT ?? '100mb'),
     sslCert: flags.sslCert ?? env.LETTA_SSL_CERT,
     sslKey: flags.sslKey ?? env.LETTA_SSL_KEY,
     logLevel: flags.logLevel ?? env.LETTA_LOG_LEVEL ?? 'info',

@@ -3,6 +3,7 @@
  * and the CLI. Nothing in here knows about HTTP.
  */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { OutboundClient, OutboundPolicy } from './net/index.js';
@@ -25,6 +26,14 @@ import { ContextMaintenanceService } from './services/context-maintenance-servic
 import { ContextWindowService } from './services/context-window-service.js';
 import { ConversationService } from './services/conversation-service.js';
 import { CustomToolService } from './services/custom-tool-service.js';
+import {
+  AgentFileViews,
+  FileIngest,
+  FolderService,
+  folderFileSearch,
+  JobService,
+  UploadService,
+} from './services/folders/index.js';
 import { McpServerService } from './services/mcp-server-service.js';
 import { MessageHistory } from './services/message-history.js';
 import { MessageSearch } from './services/message-search.js';
@@ -53,6 +62,8 @@ export interface Core extends Services {
   outbound: OutboundClient;
   /** Run events and cancels between processes (LISTEN/NOTIFY on PostgreSQL). */
   signals: RunSignals;
+  /** The background worker of file uploads (tests wait on it: `ingest.drain()`). */
+  ingest: FileIngest;
   /** This process's identity, recorded as the owner of the runs it executes. */
   instanceId: string;
   /** Hooks run by {@link closeCore} (stop timers, drain runs) before the database closes. */
@@ -161,6 +172,7 @@ export async function createCore(
       conversationWaitMs: config.conversationWaitMs,
       defaultContextWindow: config.defaultContextWindow,
       archival: archival.tools,
+      files: folderFileSearch(store, archival),
       sandbox,
       mcp,
       signals,
@@ -173,6 +185,15 @@ export async function createCore(
       callbacks,
       defaultModel: () => config.defaultLlmHandle ?? providers.defaultChatHandle(),
     });
+    const folders = new FolderService(store, tools, providers, config.defaultEmbeddingHandle);
+    const ingest = new FileIngest(
+      store,
+      archival,
+      log,
+      join(config.home, 'uploads'),
+      instanceId,
+      config.runLeaseMs,
+    );
     const onClose: Core['onClose'] = [];
     if (unlock) onClose.push(unlock);
     onClose.push(() => gate.close());
@@ -182,9 +203,17 @@ export async function createCore(
       if (failed > 0) log.warn({ failed }, 'marked runs of a stopped process as failed');
       const sweeper = startRunSweeper(store, config.conversationWaitMs, config.runLeaseMs, log);
       onClose.push(() => clearInterval(sweeper));
+      // Upload jobs a stopped process left: all of them on a single-process SQLite server, those
+      // not renewed for a lease on PostgreSQL.
+      const staleBefore = options.exclusive
+        ? undefined
+        : new Date(Date.now() - config.runLeaseMs).toISOString();
+      const jobs = await ingest.recover(staleBefore);
+      if (jobs.resumed + jobs.failed > 0) log.warn(jobs, 'took over upload jobs of a stopped process');
     }
     onClose.push(() => signals.close());
     onClose.push(() => messages.drain(10_000));
+    onClose.push(() => ingest.drain());
     onClose.push(() => archival.drain());
     onClose.push(() => sandbox.close());
     onClose.push(() => mcp.close());
@@ -218,12 +247,16 @@ export async function createCore(
       messageSearch: new MessageSearch(store),
       archival,
       archives: new ArchiveService(store, archival, providers, config.defaultEmbeddingHandle),
+      folders,
+      uploads: new UploadService(store, folders, ingest),
+      jobs: new JobService(store),
+      agentFileViews: new AgentFileViews(store),
       apiKeys: new ApiKeyService(store),
       callbacks,
       channels,
       readiness: new Readiness(() => pingDatabase(database.db, READINESS_PROBE_TIMEOUT_MS)),
     };
-    return { ...services, services, database, store, outbound, signals, instanceId, onClose };
+    return { ...services, services, database, store, outbound, signals, ingest, instanceId, onClose };
   } catch (err) {
     await database.close().catch(() => {});
     unlock?.();

@@ -14,6 +14,8 @@ export interface MemoryMetadata {
   recallCount: number;
   archivalCount: number;
   archivalTags: string[];
+  /** The `<directories>` section (see file-blocks.ts), placed after the memory blocks. */
+  directories?: string | null | undefined;
   now: Date;
 }
 
@@ -31,7 +33,9 @@ export function compileMemory(blocks: BlockRecord[], meta: MemoryMetadata): stri
     parts.push(`- chars_current=${b.value.length}`, `- chars_limit=${b.limit}`, '</metadata>');
     parts.push(`<value>\n${b.value}\n</value>`, `</${b.label}>`, '');
   }
-  parts.push('</memory_blocks>', '', '<memory_metadata>');
+  parts.push('</memory_blocks>', '');
+  if (meta.directories) parts.push(meta.directories, '');
+  parts.push('<memory_metadata>');
   parts.push(`- AGENT_ID: ${meta.agentId}`);
   parts.push(`- CONVERSATION_ID: ${meta.conversationId}`);
   parts.push(`- System prompt last recompiled: ${formatDate(meta.now)}`);

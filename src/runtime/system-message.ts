@@ -6,6 +6,7 @@
  */
 import { newId } from '../ids.js';
 import type { RequestContext } from '../request-context.js';
+import type { FolderRecord } from '../store/folder-repository.js';
 import type {
   AgentRecord,
   BlockRecord,
@@ -14,6 +15,7 @@ import type {
   NewMessage,
 } from '../store/records.js';
 import type { Store } from '../store/store.js';
+import { compileDirectories } from './file-blocks.js';
 import { compileMemory, compileSystemPrompt, memoryFingerprint } from './memory.js';
 import { countTokensAsync } from './tokens.js';
 
@@ -21,13 +23,21 @@ import { countTokensAsync } from './tokens.js';
 export interface ArchivalSummary {
   count: number;
   tags: string[];
+  /** The `<directories>` section (attached folders' files), when the agent has folders. */
+  directories?: string | null | undefined;
 }
 
-/** How many archival memories the agent has (in every archive attached to it). */
+/**
+ * How many archival memories the agent has (in every archive attached to it), and the files
+ * section of its attached folders.
+ */
 export async function archivalSummary(store: Store, org: string, agentId: string): Promise<ArchivalSummary> {
   const archives = await store.archives.listForAgent(org, agentId);
-  const counts = await Promise.all(archives.map((a) => store.passages.count(org, a.id)));
-  return { count: counts.reduce((n, c) => n + c, 0), tags: [] };
+  const [counts, directories] = await Promise.all([
+    Promise.all(archives.map((a) => store.passages.count(org, a.id))),
+    compileDirectories(store, org, agentId),
+  ]);
+  return { count: counts.reduce((n, c) => n + c, 0), tags: [], directories: directories.text };
 }
 
 export function compileSystemText(
@@ -44,6 +54,7 @@ export function compileSystemText(
     recallCount,
     archivalCount: archival.count,
     archivalTags: archival.tags,
+    directories: archival.directories ?? null,
     now,
   });
   return compileSystemPrompt(agent.system, memory);
@@ -80,14 +91,20 @@ export async function newSystemMessage(
   };
 }
 
-/** Whether {@link refreshSystemMessage} (not forced) would leave the context as it is. */
+/**
+ * Whether {@link refreshSystemMessage} (not forced) would surely leave the context as it is,
+ * without reading anything: an agent with folders is never sure (its `<directories>` section
+ * depends on its files' state).
+ */
 export function systemMessageCurrent(
   agent: AgentRecord,
   conv: ConversationRecord,
   blocks: BlockRecord[],
+  folders: FolderRecord[],
   context: MessageRecord[],
 ): boolean {
-  return context[0]?.role !== 'system' || memoryFingerprint(agent.system, blocks) === conv.memory_fingerprint;
+  if (context[0]?.role !== 'system') return true;
+  return folders.length === 0 && memoryFingerprint(agent.system, blocks) === conv.memory_fingerprint;
 }
 
 /**
@@ -102,8 +119,11 @@ export async function refreshSystemMessage(
   blocks: BlockRecord[],
   context: MessageRecord[],
   force: boolean,
+  folders?: FolderRecord[],
 ): Promise<MessageRecord[]> {
-  const fingerprint = memoryFingerprint(agent.system, blocks);
+  const files = await compileDirectories(tx, ctx.org, agent.id, folders);
+  const fingerprint =
+    memoryFingerprint(agent.system, blocks) + (files.fingerprint ? `#${files.fingerprint}` : '');
   const system = context[0];
   if (system?.role !== 'system') return context;
   if (!force && fingerprint === conv.memory_fingerprint) return context;

@@ -8,6 +8,7 @@
 import { LettaError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { RequestContext } from '../request-context.js';
+import type { FolderRecord } from '../store/folder-repository.js';
 import type {
   AgentRecord,
   BlockRecord,
@@ -35,27 +36,30 @@ export interface UserInput {
 export interface PreparedTurn {
   blocks: BlockRecord[];
   tools: ToolRecord[];
+  folders: FolderRecord[];
   /** The user messages (ids assigned), stored by {@link beginTurn}. */
   userMessages: NewMessage[];
 }
 
-/** An agent's memory blocks and tools, as a turn reads them. */
+/** An agent's memory blocks, tools and folders, as a turn reads them. */
 export interface AgentState {
   blocks: BlockRecord[];
   tools: ToolRecord[];
+  folders: FolderRecord[];
 }
 
-/** Reads the agent's blocks and tools (two reads at once). */
+/** Reads the agent's blocks, tools and folders (three reads at once). */
 export async function readAgentState(
   store: Store,
   ctx: RequestContext,
   agent: AgentRecord,
 ): Promise<AgentState> {
-  const [blocks, tools] = await Promise.all([
+  const [blocks, tools, folders] = await Promise.all([
     store.blocks.listForAgent(ctx.org, agent.id),
     store.tools.listForAgent(ctx.org, agent.id),
+    store.folders.listForAgent(ctx.org, agent.id),
   ]);
-  return { blocks, tools };
+  return { blocks, tools, folders };
 }
 
 /**
@@ -72,7 +76,7 @@ export async function prepareTurn(
   clientTools: readonly { name: string }[] = [],
   state?: Promise<AgentState>,
 ): Promise<PreparedTurn> {
-  const { blocks, tools } = await (state ?? readAgentState(store, ctx, agent));
+  const { blocks, tools, folders } = await (state ?? readAgentState(store, ctx, agent));
   const clash = clientTools.find((c) => tools.some((t) => t.name === c.name));
   if (clash)
     throw new LettaError(
@@ -92,7 +96,7 @@ export async function prepareTurn(
       tokens: await countTokensAsync(m.content),
     });
   }
-  return { blocks, tools, userMessages };
+  return { blocks, tools, folders, userMessages };
 }
 
 /**
@@ -115,7 +119,7 @@ export async function beginTurn(
     (await tx.messages.getMany(ctx.org, conv.in_context_message_ids));
   const pending = pendingApproval(context);
   if (pending && turn.userMessages.length > 0) throw pendingApprovalError(pending);
-  context = await refreshSystemMessage(tx, ctx, agent, conv, turn.blocks, context, false);
+  context = await refreshSystemMessage(tx, ctx, agent, conv, turn.blocks, context, false, turn.folders);
   await tx.messages.insertMany(turn.userMessages);
   await tx.conversations.setContext(
     ctx.org,

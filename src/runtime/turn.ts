@@ -63,6 +63,7 @@ import { emptyUsage, runStatusFor, type StopReason, type Usage } from './stop-re
 import { refreshSystemMessage, systemMessageCurrent } from './system-message.js';
 import { countTokensAsync } from './tokens.js';
 import type { ArchivalTools, ToolEnv } from './tools/execute-tool.js';
+import type { FileSearch } from './tools/file-tools.js';
 import type { McpConnections } from './tools/mcp/mcp-connections.js';
 import { mcpToolRunner } from './tools/mcp/mcp-tool-runner.js';
 import { customToolRunner } from './tools/sandbox/custom-tool-runner.js';
@@ -134,6 +135,8 @@ export interface TurnsDeps {
   /** The window used when an agent sets no `context_window_limit` (capped by the model's own). */
   defaultContextWindow: number;
   archival?: ArchivalTools | undefined;
+  /** semantic_search_files over the agent's folders. */
+  files?: FileSearch | undefined;
   /** Runs custom tools and run_code. */
   sandbox?: ToolSandbox | undefined;
   /** Pooled connections to MCP servers (their tools). */
@@ -347,7 +350,7 @@ export class Turns {
     if (
       seen &&
       !(prepared.userMessages.length > 0 && pendingApproval(seen)) &&
-      systemMessageCurrent(agent, conversation, prepared.blocks, seen)
+      systemMessageCurrent(agent, conversation, prepared.blocks, prepared.folders, seen)
     ) {
       await this.claimAndBeginAsSeen(ticket, turn, seen);
       return;
@@ -484,6 +487,7 @@ export class Turns {
       agent,
       conversation: conv,
       archival: this.deps.archival,
+      files: this.deps.files,
       custom: customToolRunner(this.deps.sandbox, tools),
       mcp: mcpToolRunner(this.deps.mcp, store, tools),
       sandbox: this.deps.sandbox,

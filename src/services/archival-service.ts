@@ -44,6 +44,8 @@ export interface InsertPassageInput {
   /** ISO-8601; defaults to now. */
   created_at?: string | undefined;
   metadata?: JsonObject | undefined;
+  /** The folder file the passage is a chunk of. */
+  file_id?: string | undefined;
 }
 
 export interface ArchivalSearchOptions {
@@ -165,6 +167,7 @@ export class ArchivalService {
       embedding_model: embedded?.handle ?? null,
       embedding_dim: dim,
       created_at: createdAt[i] ?? nowIso(),
+      ...(input.file_id === undefined ? {} : { file_id: input.file_id }),
       vector: embedded?.vectors[i] ?? null,
     }));
     await this.store.transaction(async (tx) => {
@@ -204,6 +207,22 @@ export class ArchivalService {
     query: string,
     options: ArchivalSearchOptions = {},
   ): Promise<ArchivalSearchResult> {
+    const archives = await this.store.archives.listForAgent(ctx.org, agent.id);
+    return this.searchIn(ctx, archives, agent.embedding, query, options);
+  }
+
+  /**
+   * Hybrid search over these archives with `embedding` (null: keyword only); the first archive
+   * sets the vector space (archives embedded otherwise join through keywords). Folder file search
+   * uses it over the agent's folders' archives.
+   */
+  async searchIn(
+    ctx: RequestContext,
+    archives: ArchiveRecord[],
+    embedding: string | null,
+    query: string,
+    options: ArchivalSearchOptions = {},
+  ): Promise<ArchivalSearchResult> {
     this.checkQuery(query);
     const topK = Math.min(Math.max(Math.trunc(options.top_k ?? DEFAULT_TOP_K), 1), MAX_TOP_K);
     const filter: PassageFilter = {
@@ -215,9 +234,9 @@ export class ArchivalService {
     };
     let mode: SearchMode = options.mode ?? 'hybrid';
     let note: string | undefined;
-    if (mode !== 'keyword' && !agent.embedding) {
+    if (mode !== 'keyword' && !embedding) {
       mode = 'keyword';
-      note = 'the agent has no embedding model; keyword search only';
+      note = 'no embedding model; keyword search only';
     } else if (mode !== 'keyword' && !(await this.store.passages.vectorAvailable())) {
       mode = 'keyword';
       note = `vector search is unavailable (no ${this.store.dialect.vectorExtension}); keyword search only`;
@@ -226,14 +245,13 @@ export class ArchivalService {
         this.log.warn(note);
       }
     }
-    const archives = await this.store.archives.listForAgent(ctx.org, agent.id);
     const [archive] = archives;
     if (!archive) return { results: [], search_mode: mode, note };
     const pool = Math.min(Math.max(topK * 4, 50), 1000);
     let vectorHits: ScoredId[] = [];
     let keywordHits: ScoredId[] = [];
     if (mode !== 'keyword') {
-      const embedded = await this.embed(agent.embedding, [query]);
+      const embedded = await this.embed(embedding, [query]);
       const vector = embedded?.vectors[0];
       if (embedded && vector) {
         this.checkDimension(archive, embedded.handle, embedded.dimension);

@@ -70,6 +70,7 @@ export class ArchiveService {
 
   /** Deletes the archive and its passages; agents it was attached to lose it. */
   async delete(ctx: RequestContext, id: string): Promise<void> {
+    await this.get(ctx, id);
     if (!(await this.store.archives.delete(ctx.org, id)))
       throw new LettaError('ARCHIVE_NOT_FOUND', `Archive '${id}' not found`);
   }

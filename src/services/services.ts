@@ -19,6 +19,7 @@ import type { ContextMaintenanceService } from './context-maintenance-service.js
 import type { ContextWindowService } from './context-window-service.js';
 import type { ConversationService } from './conversation-service.js';
 import type { CustomToolService } from './custom-tool-service.js';
+import type { AgentFileViews, FolderService, JobService, UploadService } from './folders/index.js';
 import type { McpServerService } from './mcp-server-service.js';
 import type { MessageHistory } from './message-history.js';
 import type { MessageSearch } from './message-search.js';
@@ -56,6 +57,14 @@ export interface Services {
   archival: ArchivalService;
   /** Archives as resources (`/v1/archives`). */
   archives: ArchiveService;
+  /** Folders (`/v1/folders`, `/v1/sources`), their files and chunks, attached to agents. */
+  folders: FolderService;
+  /** File uploads into folders (background jobs). */
+  uploads: UploadService;
+  /** Background jobs (`/v1/jobs`). */
+  jobs: JobService;
+  /** An agent's view of its folders' files (open, close). */
+  agentFileViews: AgentFileViews;
   /** API keys and the organizations they map to (auth). */
   apiKeys: ApiKeyService;
   /** Signed run callbacks (and their organization secrets). */

@@ -2,8 +2,9 @@
  * Archives (collections of archival passages) and their links to agents. An agent searches every
  * archive linked to it and writes to the first one linked (its own, created on first use, or
  * the first shared archive attached to it). Deleting an archive deletes its passages (cascade).
+ * A folder's archive (migration 011) is the folder's: archive reads skip it.
  */
-import type { Kysely, Selectable } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import { pageRows } from './paginate.js';
 import { type JsonObject, nowIso, type PageQuery, parseJson } from './records.js';
 import type { ArchiveTable, Database } from './schema.js';
@@ -41,18 +42,24 @@ export class ArchiveRepository {
       .execute();
   }
 
-  async get(org: string, id: string): Promise<ArchiveRecord | undefined> {
+  /** The archive; a folder's own archive (its chunks) only when `ofFolder`. */
+  async get(org: string, id: string, ofFolder = false): Promise<ArchiveRecord | undefined> {
     const row = await this.db
       .selectFrom('archives')
       .selectAll()
       .where('organization_id', '=', org)
       .where('id', '=', id)
+      .$if(!ofFolder, (q) => q.where((eb) => eb.not(eb.exists(folderOf(eb)))))
       .executeTakeFirst();
     return row && fromRow(row);
   }
 
   async list(org: string, query: ArchiveListQuery): Promise<ArchiveRecord[]> {
-    let q = this.db.selectFrom('archives').selectAll('archives').where('archives.organization_id', '=', org);
+    let q = this.db
+      .selectFrom('archives')
+      .selectAll('archives')
+      .where('archives.organization_id', '=', org)
+      .where((eb) => eb.not(eb.exists(folderOf(eb))));
     if (query.name !== undefined) q = q.where('archives.name', '=', query.name);
     if (query.agentId !== undefined) {
       const agentId = query.agentId;
@@ -156,6 +163,11 @@ export class ArchiveRepository {
       );
     return (await pageRows(q, 'agents', page, org)).map((r) => r.id);
   }
+}
+
+/** The folder whose chunks an archive holds (folders' archives are not archives to the API). */
+function folderOf(eb: ExpressionBuilder<Database, 'archives'>) {
+  return eb.selectFrom('folders').select('folders.id').whereRef('folders.archive_id', '=', 'archives.id');
 }
 
 function fromRow(row: Selectable<ArchiveTable>): ArchiveRecord {

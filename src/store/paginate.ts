@@ -21,7 +21,10 @@ type PagedTable =
   | 'runs'
   | 'steps'
   | 'passages'
-  | 'archives';
+  | 'archives'
+  | 'folders'
+  | 'files'
+  | 'jobs';
 
 /**
  * The rows of one page of `qb`.

@@ -32,6 +32,8 @@ export interface PassageRow {
   embedding_model: string | null;
   embedding_dim: number | null;
   created_at: string;
+  /** The folder file the chunk came from (absent/null: archival memory). */
+  file_id?: string | null | undefined;
   vector: number[] | null;
 }
 

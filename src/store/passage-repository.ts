@@ -30,6 +30,8 @@ export interface PassageRecord {
   embedding_model: string | null;
   embedding_dim: number | null;
   created_at: string;
+  /** The folder file this chunk came from (absent for archival memory). */
+  file_id?: string | undefined;
 }
 
 export interface NewPassage extends PassageRecord {
@@ -161,6 +163,16 @@ export class PassageRepository {
     return Number(r.numDeletedRows) > 0;
   }
 
+  /** Deletes every chunk of a folder file; returns how many. */
+  async deleteForFile(org: string, fileId: string): Promise<number> {
+    const r = await this.db
+      .deleteFrom('passages')
+      .where('organization_id', '=', org)
+      .where('file_id', '=', fileId)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   async replaceVectors(rows: VectorReplacement[]): Promise<void> {
     await this.index.replaceVectors(rows);
   }
@@ -201,5 +213,6 @@ function fromRow(row: Selectable<PassageTable>): PassageRecord {
     embedding_model: row.embedding_model,
     embedding_dim: row.embedding_dim === null ? null : Number(row.embedding_dim),
     created_at: row.created_at,
+    ...(row.file_id ? { file_id: row.file_id } : {}),
   };
 }

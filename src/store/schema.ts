@@ -248,6 +248,79 @@ export interface PassageTable {
   embedding_model: string | null;
   embedding_dim: number | null;
   created_at: string;
+  /** The folder file this chunk came from (migration 011); null for archival memory. */
+  file_id: Generated<string | null>;
+}
+
+export interface FolderTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  description: string | null;
+  instructions: string | null;
+  /** JSON object. */
+  metadata: string;
+  embedding: string | null;
+  embedding_chunk_size: number;
+  /** The hidden archive holding the folder's chunks. */
+  archive_id: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FileTable {
+  id: string;
+  organization_id: string;
+  folder_id: string;
+  file_name: string;
+  original_file_name: string;
+  file_type: string;
+  file_size: number;
+  /** pending | parsing | embedding | completed | error */
+  processing_status: string;
+  error_message: string | null;
+  total_chunks: number | null;
+  chunks_embedded: number | null;
+  /** The parsed text (what open_files and grep_files read). */
+  content: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AgentFolderTable {
+  agent_id: string;
+  folder_id: string;
+  organization_id: string;
+  created_at: string;
+}
+
+export interface FileAgentTable {
+  agent_id: string;
+  file_id: string;
+  organization_id: string;
+  /** 1/0. */
+  is_open: number;
+  visible_content: string | null;
+  start_line: number | null;
+  end_line: number | null;
+  last_accessed_at: string;
+}
+
+export interface JobTable {
+  id: string;
+  organization_id: string;
+  /** pending | running | completed | failed | cancelled */
+  status: string;
+  job_type: string;
+  /** JSON object. */
+  metadata: string;
+  folder_id: string | null;
+  file_id: string | null;
+  /** The process working on it (crash recovery). */
+  owner: string | null;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
 }
 
 /** MCP servers (migration 010); JSON columns as text. */
@@ -288,4 +361,9 @@ export interface Database {
   passages: PassageTable;
   agent_tool_variables: AgentToolVariableTable;
   mcp_servers: McpServerTable;
+  folders: FolderTable;
+  files: FileTable;
+  agents_folders: AgentFolderTable;
+  files_agents: FileAgentTable;
+  jobs: JobTable;
 }

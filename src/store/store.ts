@@ -11,6 +11,9 @@ import { ArchiveRepository } from './archive-repository.js';
 import { BlockRepository } from './block-repository.js';
 import { ConversationClaims, ConversationRepository } from './conversation-repository.js';
 import type { StoreDialect } from './dialect/store-dialect.js';
+import { FileRepository } from './file-repository.js';
+import { FolderRepository } from './folder-repository.js';
+import { JobRepository } from './job-repository.js';
 import { McpServerRepository } from './mcp-server-repository.js';
 import { MessageRepository } from './message-repository.js';
 import { OrganizationRepository } from './organization-repository.js';
@@ -38,6 +41,10 @@ export class Store {
   readonly agentVariables: AgentVariableRepository;
   /** MCP servers (their tools are rows of `tools`, `tool_type` `external_mcp`). */
   readonly mcpServers: McpServerRepository;
+  /** Folders (Letta's sources), their files and background jobs (uploads). */
+  readonly folders: FolderRepository;
+  readonly files: FileRepository;
+  readonly jobs: JobRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -58,6 +65,9 @@ export class Store {
     this.archives = new ArchiveRepository(db);
     this.agentVariables = new AgentVariableRepository(db);
     this.mcpServers = new McpServerRepository(db);
+    this.folders = new FolderRepository(db);
+    this.files = new FileRepository(db);
+    this.jobs = new JobRepository(db);
   }
 
   /**

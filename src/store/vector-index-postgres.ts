@@ -144,11 +144,11 @@ export class PostgresPassageIndex implements PassageIndex {
       const chunk = rows.slice(i, i + INSERT_CHUNK);
       const values = chunk.map(
         (r) =>
-          sql`(${r.id}, ${r.organization_id}, ${r.archive_id}, ${r.text}, ${r.tags}, ${r.metadata}, ${r.embedding_model}, ${r.embedding_dim}, ${r.created_at}${
+          sql`(${r.id}, ${r.organization_id}, ${r.archive_id}, ${r.text}, ${r.tags}, ${r.metadata}, ${r.embedding_model}, ${r.embedding_dim}, ${r.created_at}, ${r.file_id ?? null}${
             vector ? sql`, ${r.vector ? binary(r.vector) : null}::vector` : sql``
           })`,
       );
-      await sql`INSERT INTO passages (id, organization_id, archive_id, text, tags, metadata, embedding_model, embedding_dim, created_at${
+      await sql`INSERT INTO passages (id, organization_id, archive_id, text, tags, metadata, embedding_model, embedding_dim, created_at, file_id${
         vector ? sql`, embedding` : sql``
       }) VALUES ${sql.join(values)}`.execute(this.db);
     }

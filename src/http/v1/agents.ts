@@ -81,6 +81,8 @@ const CreateAgent = Type.Object({
   tools: Type.Optional(Type.Union([Type.Array(Str(200), { maxItems: 200 }), Type.Null()])),
   tool_ids: Type.Optional(Type.Union([Type.Array(Id('tool'), { maxItems: 200 }), Type.Null()])),
   include_base_tools: Type.Optional(Type.Boolean()),
+  folder_ids: Type.Optional(Type.Union([Type.Array(Id('source'), { maxItems: 100 }), Type.Null()])),
+  source_ids: Type.Optional(Type.Union([Type.Array(Id('source'), { maxItems: 100 }), Type.Null()])),
 });
 
 const AgentFilter = {
@@ -179,9 +181,13 @@ export function v1AgentRoutes(services: Services): Route[] {
         };
         const variables = b.secrets ?? b.tool_exec_environment_variables;
         if (variables) services.customTools.checkAgentVariables(variables);
+        // Folders to attach (checked before the agent is made: an unknown one is a 404 and no agent).
+        const folderIds = [...new Set([...(b.folder_ids ?? []), ...(b.source_ids ?? [])])];
+        for (const id of folderIds) await services.folders.get(req.ctx, id);
         // Letta V1 names are not unique (the tutorial API's are).
         const { agent } = await services.agents.create(req.ctx, input, { uniqueName: false });
         if (variables) await services.customTools.setAgentVariables(req.ctx, agent.id, variables);
+        for (const id of folderIds) await services.folders.attach(req.ctx, agent.id, id);
         // A create answers with everything, as Letta does for every caller.
         return loadAgentState(services, req, agent, ['agent.blocks', 'agent.tools', 'agent.secrets']);
       },

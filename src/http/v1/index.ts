@@ -2,6 +2,7 @@
 import type { RouteModule } from '../route.js';
 import { v1AgentContextRoutes } from './agent-context.js';
 import { v1AgentFileRoutes } from './agent-files.js';
+import { v1AgentFolderRoutes } from './agent-folders.js';
 import { v1AgentMessageRoutes } from './agent-messages.js';
 import { v1AgentRoutes } from './agents.js';
 import { v1ArchivalRoutes } from './archival-memory.js';
@@ -11,6 +12,8 @@ import { v1CallbackSecretRoutes } from './callback-secret.js';
 import { v1ContextMaintenanceRoutes } from './context-maintenance.js';
 import { v1ConversationRoutes } from './conversations.js';
 import { v1CustomToolRoutes } from './custom-tools.js';
+import { v1FolderRoutes } from './folders.js';
+import { v1JobRoutes } from './jobs.js';
 import { v1McpLegacyRoutes } from './mcp-legacy.js';
 import { v1McpServerRoutes } from './mcp-servers.js';
 import { v1MessageSearchRoutes } from './message-search.js';
@@ -40,4 +43,7 @@ export const V1_ROUTES: RouteModule[] = [
   v1ModelRoutes,
   v1CallbackSecretRoutes,
   v1ArchivalRoutes,
+  v1FolderRoutes,
+  v1AgentFolderRoutes,
+  v1JobRoutes,
 ];

@@ -10,6 +10,7 @@ import { type TSchema, Type } from 'typebox';
 import { embeddingConfig } from '../../runtime/llm/embedding-config.js';
 import { contextWindowFor } from '../../runtime/turn.js';
 import type { AgentDetails } from '../../services/agent-service.js';
+import type { FolderRecord } from '../../services/folders/index.js';
 import type { Services } from '../../services/services.js';
 import type {
   AgentRecord,
@@ -18,6 +19,7 @@ import type {
   ConversationRecord,
   ToolRecord,
 } from '../../store/records.js';
+import { folderView } from './folder-views.js';
 
 /** An object schema that lists the main fields and lets every other field through. */
 export const Loose = (props: Record<string, TSchema> = {}) =>
@@ -50,6 +52,8 @@ export interface Relationships {
   tools: boolean;
   /** The agent's tool variables (`secrets`). */
   secrets?: boolean | undefined;
+  /** The folders attached to the agent (`sources`). */
+  sources?: boolean | undefined;
 }
 
 /** Which relationships to show for this request and its `include` list. */
@@ -59,10 +63,11 @@ export function relationshipsFor(req: FastifyRequest, include: readonly string[]
       blocks: include.includes('agent.blocks'),
       tools: include.includes('agent.tools'),
       secrets: include.includes('agent.secrets'),
+      sources: include.includes('agent.sources'),
     };
   }
   const all = !isSdk1(req);
-  return { blocks: all, tools: all, secrets: all };
+  return { blocks: all, tools: all, secrets: all, sources: all };
 }
 
 export function blockView(b: BlockRecord) {
@@ -198,6 +203,7 @@ export function agentStateView(
   rel: Relationships,
   messageIds: string[] = [],
   variables: AgentVariableRecord[] = [],
+  folders: FolderRecord[] = [],
 ) {
   const variableViews = rel.secrets ? variables.map(agentVariableView) : [];
   const blockViews = rel.blocks ? blocks.map(blockView) : [];
@@ -217,7 +223,7 @@ export function agentStateView(
     memory: { agent_type: agent.agent_type, blocks: blockViews, file_blocks: [], prompt_template: '' },
     blocks: blockViews,
     tools: rel.tools ? tools.map(toolView) : [],
-    sources: [],
+    sources: rel.sources ? folders.map((f) => folderView(services, f)) : [],
     tags: agent.tags,
     tool_rules: agent.tool_rules,
     message_ids: messageIds,
@@ -258,10 +264,11 @@ export async function loadAgentState(
   include?: readonly string[],
 ) {
   const rel = relationshipsFor(req, include);
-  const [details, messageIds, variables] = await Promise.all([
+  const [details, messageIds, variables, folders] = await Promise.all([
     services.agents.details(req.ctx, agent),
     services.conversations.inContextMessageIds(req.ctx, agent.id),
     rel.secrets ? services.customTools.agentVariables(req.ctx, agent.id) : [],
+    rel.sources ? services.folders.listForAgent(req.ctx, agent.id) : [],
   ]);
-  return agentStateView(services, details, rel, messageIds, variables);
+  return agentStateView(services, details, rel, messageIds, variables, folders);
 }

@@ -8,7 +8,12 @@ import type { AgentType } from '../prompts.js';
 
 export interface BuiltinTool {
   name: string;
-  toolType: 'letta_core' | 'letta_memory_core' | 'letta_sleeptime_core' | 'letta_builtin';
+  toolType:
+    | 'letta_core'
+    | 'letta_memory_core'
+    | 'letta_sleeptime_core'
+    | 'letta_builtin'
+    | 'letta_files_core';
   description: string;
   parameters: JsonSchema;
 }
@@ -168,7 +173,76 @@ export const BUILTIN_TOOLS: readonly BuiltinTool[] = [
       ['query'],
     ),
   },
+  {
+    name: 'open_files',
+    toolType: 'letta_files_core',
+    description:
+      'Open one or more files of your folders and load their contents into the files section of your context window (at most 5 open at once; the least recently used are closed). Use it to read a file, or a range of its lines, while reasoning.',
+    parameters: obj(
+      {
+        file_requests: {
+          type: 'array',
+          description: 'The files to open, each named as folder_name/file_name.',
+          items: {
+            type: 'object',
+            properties: {
+              file_name: str('Name of the file to open (folder_name/file_name).'),
+              offset: {
+                type: 'integer',
+                description: 'Optional starting line number (1-indexed). Default: the start of the file.',
+              },
+              length: {
+                type: 'integer',
+                description: 'Optional number of lines to view from offset. Default: to the end of the file.',
+              },
+            },
+            required: ['file_name'],
+            additionalProperties: false,
+          },
+        },
+        close_all_others: {
+          type: 'boolean',
+          description: 'Close every other open file first (default false).',
+        },
+      },
+      ['file_requests'],
+    ),
+  },
+  {
+    name: 'grep_files',
+    toolType: 'letta_files_core',
+    description:
+      'Search the contents of the files in your folders for a keyword or regular expression, with lines of context around each match. Results are paginated: 20 matches per call (use offset for more).',
+    parameters: obj(
+      {
+        pattern: str('Keyword or regular expression to search for in file contents.'),
+        include: str('Optional keyword or regular expression the file names must match.'),
+        context_lines: {
+          type: 'integer',
+          description: 'Lines of context before and after each match (like grep -C; default 1).',
+        },
+        offset: { type: 'integer', description: 'Matches to skip (pagination; default 0).' },
+      },
+      ['pattern'],
+    ),
+  },
+  {
+    name: 'semantic_search_files',
+    toolType: 'letta_files_core',
+    description:
+      'Search the contents of the files in your folders by meaning rather than exact words; returns the best matching passages with their file names.',
+    parameters: obj(
+      {
+        query: str('What to search for.'),
+        limit: { type: 'integer', description: 'Maximum number of results (default 5).' },
+      },
+      ['query'],
+    ),
+  },
 ];
+
+/** The tools an agent has while a folder is attached to it. */
+export const FILE_TOOL_NAMES = ['open_files', 'grep_files', 'semantic_search_files'] as const;
 
 const BY_NAME = new Map(BUILTIN_TOOLS.map((t) => [t.name, t]));
 

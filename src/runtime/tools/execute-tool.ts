@@ -11,6 +11,7 @@ import { span } from '../../telemetry.js';
 import { toLettaMessages } from '../letta-messages.js';
 import type { ToolCall } from '../llm/types.js';
 import { runCode, webSearch } from './extra-tools.js';
+import { type FileSearch, grepFiles, openFiles, semanticSearchFiles } from './file-tools.js';
 import type { McpToolRunner } from './mcp/mcp-tool-runner.js';
 import {
   coreMemoryAppend,
@@ -30,6 +31,8 @@ export interface ToolEnv {
   conversation: ConversationRecord;
   /** Archival memory, when the archival service is wired in. */
   archival?: ArchivalTools | undefined;
+  /** Search over the chunks of the agent's folders (semantic_search_files). */
+  files?: FileSearch | undefined;
   /** The agent's custom tools, run in the sandbox. */
   custom?: CustomToolRunner | undefined;
   /** The agent's MCP tools (`external_mcp`), called on their servers. */
@@ -136,6 +139,13 @@ async function run(
       str(a, 'query');
       return { content: await env.archival.search(env, a), memoryChanged: false };
     }
+    case 'open_files':
+      // The files section of the system message changes: recompiled with the step.
+      return { content: await openFiles(env, a), memoryChanged: true };
+    case 'grep_files':
+      return { content: await grepFiles(env, a), memoryChanged: false };
+    case 'semantic_search_files':
+      return { content: await semanticSearchFiles(env, a), memoryChanged: false };
     case 'run_code':
       return { content: await runCode(env.sandbox, a, env.ctx.org), memoryChanged: false };
     case 'web_search':

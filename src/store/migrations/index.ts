@@ -14,6 +14,7 @@ import * as m007 from './007-agent-file-tools.js';
 import * as m008 from './008-agent-tool-variables.js';
 import * as m009 from './009-tool-approval.js';
 import * as m010 from './010-mcp-servers.js';
+import * as m011 from './011-folders.js';
 
 export interface MigrationStep {
   name: string;
@@ -32,4 +33,5 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   { name: '008-agent-tool-variables', up: m008.up },
   { name: '009-tool-approval', up: m009.up },
   { name: '010-mcp-servers', up: m010.up },
+  { name: '011-folders', up: m011.up },
 ];
