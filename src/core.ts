@@ -3,6 +3,7 @@
  * and the CLI. Nothing in here knows about HTTP.
  */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { OutboundClient, OutboundPolicy } from './net/index.js';
@@ -113,7 +114,10 @@ export async function createCore(
     const providers = createProviderRegistry(options.env ?? process.env);
     const blocks = new BlockService(store, config.limits);
     const tools = new ToolService(store);
-    const sandbox = new ToolSandbox(sandboxConfigFromEnv(options.env ?? process.env, config.outboundAllow));
+    const sandbox = new ToolSandbox({
+      ...sandboxConfigFromEnv(options.env ?? process.env, config.outboundAllow),
+      cacheDir: join(config.home, 'cache'),
+    });
     const customTools = new CustomToolService(store, tools, sandbox);
     const conversations = new ConversationService(store);
     const agents = new AgentService(store, blocks, tools, conversations, {

@@ -23,16 +23,22 @@
  *
  * Layer 2 is what holds against code that knows the runtime: layer 4 can be undone from Python
  * (e.g. `sys.meta_path.clear()`), but there is nothing left in the realm to reach.
+ *
+ * Boot (see `python-boot.ts`): with a compiled module in `workerData.wasmModule`, Pyodide
+ * instantiates it instead of compiling; with `workerData.snapshot`, CPython's memory is restored
+ * from it (harness defined, preload imported) instead of started; a snapshot Pyodide refuses
+ * is reported (`{notice: {snapshotFailed}}`) and the worker boots normally. A worker asked to
+ * make one sends `{notice: {snapshot}}` before its lockdown. Layers 1 to 4 are the same either way:
+ * layers 1 and 2 are JS (never in a snapshot), layers 3 and 4 run after every boot.
  */
 import { BRIDGE_SOURCE } from './bridge-source.js';
-import { PYTHON_HARNESS } from './python-harness.js';
+import { PYTHON_HARNESS, PYTHON_PRELOAD } from './python-harness.js';
 
 /** The worker's source, with the Python harness and the fetch bridge inlined. */
 export function pythonWorkerSource(): string {
-  return WORKER.replace('__HARNESS__', () => JSON.stringify(PYTHON_HARNESS)).replace(
-    '__BRIDGE__',
-    () => BRIDGE_SOURCE,
-  );
+  return WORKER.replace('__HARNESS__', () => JSON.stringify(PYTHON_HARNESS))
+    .replace('__PRELOAD__', () => JSON.stringify(PYTHON_PRELOAD))
+    .replace('__BRIDGE__', () => BRIDGE_SOURCE);
 }
 
 const WORKER = `
@@ -90,19 +96,55 @@ function hardenRealm() {
 }
 
 const HARNESS = __HARNESS__;
+const PRELOAD = __PRELOAD__;
 
-async function main() {
-  hideNode();
-  const { loadPyodide } = await import(pathToFileURL(path.join(dir, 'pyodide.mjs')).href);
-  const py = await loadPyodide({
+/** Loads Pyodide from the compiled module and snapshot in workerData when there are, else cold. */
+async function boot(loadPyodide) {
+  const base = {
     indexURL: pathToFileURL(dir + '/').href,
     jsglobals: Object.create(null),
     env: { HOME: '/home/pyodide' },
     stdout: () => {},
     stderr: () => {},
     packages: [],
-  });
-  py.runPython(HARNESS);
+  };
+  const { wasmModule, makeSnapshot } = workerData;
+  let snapshot = workerData.snapshot;
+  workerData.snapshot = undefined;
+  const instantiate = WebAssembly.instantiateStreaming;
+  if (wasmModule instanceof WebAssembly.Module)
+    WebAssembly.instantiateStreaming = async (_response, imports) => ({ module: wasmModule, instance: await WebAssembly.instantiate(wasmModule, imports) });
+  try {
+    if (snapshot) {
+      try {
+        if (snapshot.byteOffset % 8 !== 0) snapshot = new Uint8Array(snapshot);
+        return await loadPyodide({ ...base, _loadSnapshot: snapshot });
+      } catch (err) {
+        parentPort.postMessage({ notice: { snapshotFailed: String(err && err.message || err) } });
+      } finally {
+        snapshot = undefined;
+      }
+    }
+    const py = await loadPyodide(makeSnapshot ? { ...base, _makeSnapshot: true } : base);
+    py.runPython(HARNESS);
+    py.runPython(PRELOAD);
+    if (makeSnapshot) {
+      let image;
+      try { image = py.makeMemorySnapshot(); } catch (err) {
+        parentPort.postMessage({ notice: { snapshotFailed: String(err && err.message || err) } });
+      }
+      if (image) parentPort.postMessage({ notice: { snapshot: image } }, [image.buffer]);
+    }
+    return py;
+  } finally {
+    WebAssembly.instantiateStreaming = instantiate;
+  }
+}
+
+async function main() {
+  hideNode();
+  const { loadPyodide } = await import(pathToFileURL(path.join(dir, 'pyodide.mjs')).href);
+  const py = await boot(loadPyodide);
   const run = py.globals.get('_letta_run');
   const schema = py.globals.get('_letta_schema');
   const lockdown = py.globals.get('_letta_lockdown');

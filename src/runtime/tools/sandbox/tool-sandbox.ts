@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { type OutboundAllow, OutboundPolicy, parseOutboundAllow } from '../../../net/index.js';
 import { jsWorkerSource } from './js-worker-source.js';
+import { PythonBoot } from './python-boot.js';
 import { pythonWorkerSource } from './python-worker-source.js';
 import { SandboxPool } from './sandbox-pool.js';
 import { parseToolHosts, ToolFetcher } from './tool-fetch.js';
@@ -43,6 +44,11 @@ export interface SandboxConfig {
   outboundAllow?: OutboundAllow | undefined;
   /** Bytes of one fetched response (LETTA_TOOL_FETCH_MAX_BYTES, default 5 MB). */
   fetchMaxBytes?: number | undefined;
+  /**
+   * Where the Python memory snapshot is kept between starts (the server: LETTA_HOME/cache);
+   * absent: it is made once per process and kept in memory (see `python-boot.ts`).
+   */
+  cacheDir?: string | undefined;
 }
 
 export interface SandboxRun {
@@ -116,10 +122,16 @@ const COMMONJS_PRELUDE = 'var module = { exports: {} }; var exports = module.exp
 
 export class ToolSandbox {
   private python: SandboxPool | undefined;
+  private pythonStarting: Promise<SandboxPool> | undefined;
+  private closed = false;
+  /** The compiled wasm and memory snapshot Python workers boot from. */
+  readonly pythonBoot: PythonBoot;
   private js: SandboxPool | undefined;
   private readonly fetcher: ToolFetcher | undefined;
 
   constructor(readonly config: SandboxConfig) {
+    const require = createRequire(import.meta.url);
+    this.pythonBoot = new PythonBoot(dirname(require.resolve('pyodide/package.json')), config.cacheDir);
     if (config.allowedHosts && config.allowedHosts.length > 0)
       this.fetcher = new ToolFetcher({
         allowedHosts: config.allowedHosts,
@@ -138,31 +150,39 @@ export class ToolSandbox {
     };
   }
 
-  private pythonPool(): SandboxPool {
-    if (!this.python) {
+  /** The Python pool, created once the wasm is compiled and the snapshot read. */
+  private pythonPool(): Promise<SandboxPool> {
+    this.pythonStarting ??= this.pythonBoot.prepare().then(() => {
       const require = createRequire(import.meta.url);
+      const boot = this.pythonBoot;
+      const pyodideDir = dirname(require.resolve('pyodide/package.json'));
       this.python = new SandboxPool({
         label: 'Python',
         source: pythonWorkerSource,
-        workerData: {
-          pyodideDir: dirname(require.resolve('pyodide/package.json')),
-          memoryMb: this.config.memoryMb,
+        workerData: () => ({ pyodideDir, memoryMb: this.config.memoryMb, ...boot.next() }),
+        onNotice: (notice) => {
+          if (notice.snapshot instanceof Uint8Array) boot.accept(notice.snapshot);
+          else if (notice.snapshotFailed !== undefined) boot.reject();
         },
+        onBootFailed: () => boot.abandoned(),
         size: this.config.workers,
         heapMb: 128,
         ...this.bridge(),
       });
-    }
-    return this.python;
+      if (this.closed) void this.python.close();
+      return this.python;
+    });
+    return this.pythonStarting;
   }
 
   /** Starts the Python workers now (in the background is fine). */
-  warm(): Promise<void> {
-    return this.pythonPool().warm();
+  async warm(): Promise<void> {
+    await (await this.pythonPool()).warm();
   }
 
   async runPython(job: SandboxRun): Promise<SandboxResult> {
-    const r = await this.pythonPool().run(
+    const pool = await this.pythonPool();
+    const r = await pool.run(
       {
         op: 'run',
         source: job.source,
@@ -233,12 +253,14 @@ export class ToolSandbox {
    * have been tampered with.
    */
   async pythonSchema(source: string, owner?: string): Promise<PythonSchema> {
-    const r = await this.pythonPool().run({ op: 'schema', source }, this.config.timeoutMs, owner ?? '');
+    const pool = await this.pythonPool();
+    const r = await pool.run({ op: 'schema', source }, this.config.timeoutMs, owner ?? '');
     if (!r.ok) return { error: r.error ?? 'sandbox failed' };
     return JSON.parse(String(r.reply)) as PythonSchema;
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all([this.python?.close(), this.js?.close(), this.fetcher?.close()]);
   }
 }
