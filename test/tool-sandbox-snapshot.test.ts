@@ -98,7 +98,7 @@ describe('Python sandbox: boot from a memory snapshot', () => {
 
   it('a corrupt snapshot file is deleted and the worker boots normally (and writes a sound one)', async () => {
     const bytes = readFileSync(file);
-    bytes[bytes.length - 100] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 100) ^ 0xff, bytes.length - 100);
     writeFileSync(file, bytes);
     const s = sandbox();
     await s.pythonBoot.prepare();
@@ -112,7 +112,7 @@ describe('Python sandbox: boot from a memory snapshot', () => {
     const bytes = readFileSync(file);
     const body = bytes.subarray(40);
     // The snapshot's header holds the build id of the runtime that made it (words 4 to 11).
-    body[16] ^= 0xff;
+    body.writeUInt8(body.readUInt8(16) ^ 0xff, 16);
     createHash('sha256').update(body).digest().copy(bytes, 8);
     writeFileSync(file, bytes);
     const s = sandbox();
