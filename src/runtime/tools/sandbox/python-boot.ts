@@ -34,7 +34,12 @@ const HEADER = MAGIC.length + 32;
 export interface PythonBootData {
   /** The compiled `pyodide.asm.wasm` (absent: the worker compiles it). */
   wasmModule?: WebAssembly.Module | undefined;
-  /** A memory snapshot to restore (a copy per worker). */
+  /**
+   * A memory snapshot to restore, in a SharedArrayBuffer: handed to every worker without a copy
+   * (a 30 MB structured clone costs ~0.4 s). The worker drops every reference to it once
+   * restored, before any guest code runs, so no guest can reach (and alter) what the next worker
+   * boots from.
+   */
   snapshot?: Uint8Array | undefined;
   /** Boot normally and send back a snapshot taken before the lockdown. */
   makeSnapshot?: boolean | undefined;
@@ -94,7 +99,7 @@ export class PythonBoot {
   accept(image: Uint8Array): void {
     this.making = false;
     if (this.image || !(image instanceof Uint8Array) || image.byteLength < 1024) return;
-    this.image = image;
+    this.image = shared(image);
     if (!this.file) return;
     const sum = createHash('sha256').update(image).digest();
     const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
@@ -132,7 +137,14 @@ export class PythonBoot {
       bytes.length > HEADER &&
       bytes.subarray(0, MAGIC.length).equals(MAGIC) &&
       createHash('sha256').update(body).digest().equals(bytes.subarray(MAGIC.length, HEADER));
-    if (sound) this.image = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    if (sound) this.image = shared(body);
     else rmSync(this.file, { force: true });
   }
+}
+
+/** A copy of `bytes` in a SharedArrayBuffer. */
+function shared(bytes: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+  copy.set(bytes);
+  return copy;
 }

@@ -60,7 +60,9 @@ function hideNode() {
     const file = path.resolve(fileURLToPath(String(url)));
     if (!file.startsWith(dir + path.sep)) throw new Error('fetch refused: ' + String(url));
     const type = file.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream';
-    return new Response(fs.readFileSync(file), { headers: { 'content-type': type } });
+    // With a compiled module the wasm bytes are never used (see boot()): skip reading 10 MB.
+    const compiled = type === 'application/wasm' && workerData.wasmModule instanceof WebAssembly.Module;
+    return new Response(compiled ? new Uint8Array(0) : fs.readFileSync(file), { headers: { 'content-type': type } });
   };
   const maxBytes = workerData.memoryMb * 1024 * 1024;
   const grow = WebAssembly.Memory.prototype.grow;
@@ -117,8 +119,10 @@ async function boot(loadPyodide) {
   try {
     if (snapshot) {
       try {
-        if (snapshot.byteOffset % 8 !== 0) snapshot = new Uint8Array(snapshot);
-        return await loadPyodide({ ...base, _loadSnapshot: snapshot });
+        const py = await loadPyodide({ ...base, _loadSnapshot: snapshot });
+        // Pyodide keeps its options: drop the shared image (and 30 MB of reference) now.
+        try { py._api.config._loadSnapshot = undefined; } catch {}
+        return py;
       } catch (err) {
         parentPort.postMessage({ notice: { snapshotFailed: String(err && err.message || err) } });
       } finally {
