@@ -30,7 +30,7 @@ const wasm = (
 ).WebAssembly;
 const HEADER = MAGIC.length + 32;
 
-/** What a worker gets in its `workerData` (see `python-worker-source.ts`). */
+/** What a worker gets in its boot message (see `python-worker-source.ts`). */
 export interface PythonBootData {
   /** The compiled `pyodide.asm.wasm` (absent: the worker compiles it). */
   wasmModule?: WebAssembly.Module | undefined;

@@ -24,8 +24,9 @@
  * Layer 2 is what holds against code that knows the runtime: layer 4 can be undone from Python
  * (e.g. `sys.meta_path.clear()`), but there is nothing left in the realm to reach.
  *
- * Boot (see `python-boot.ts`): with a compiled module in `workerData.wasmModule`, Pyodide
- * instantiates it instead of compiling; with `workerData.snapshot`, CPython's memory is restored
+ * Boot (see `python-boot.ts`): the host's first message (`{boot}`, sent once it has compiled the
+ * wasm and read the snapshot; Pyodide's JS loads meanwhile) may carry a compiled `wasmModule`,
+ * which Pyodide instantiates instead of compiling, and a `snapshot`, from which CPython's memory is restored
  * from it (harness defined, preload imported) instead of started; a snapshot Pyodide refuses
  * is reported (`{notice: {snapshotFailed}}`) and the worker boots normally. A worker asked to
  * make one sends `{notice: {snapshot}}` before its lockdown. Layers 1 to 4 are the same either way:
@@ -48,6 +49,9 @@ const path = require('node:path');
 const { pathToFileURL, fileURLToPath } = require('node:url');
 const g = globalThis;
 const dir = path.resolve(workerData.pyodideDir);
+/** The host's first message: \`{boot: {wasmModule?, snapshot?, makeSnapshot?}}\`. */
+const booting = new Promise((resolve) => parentPort.once('message', (m) => resolve((m && m.boot) || {})));
+let wasmModule;
 __BRIDGE__
 
 function hideNode() {
@@ -61,7 +65,7 @@ function hideNode() {
     if (!file.startsWith(dir + path.sep)) throw new Error('fetch refused: ' + String(url));
     const type = file.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream';
     // With a compiled module the wasm bytes are never used (see boot()): skip reading 10 MB.
-    const compiled = type === 'application/wasm' && workerData.wasmModule instanceof WebAssembly.Module;
+    const compiled = type === 'application/wasm' && wasmModule instanceof WebAssembly.Module;
     return new Response(compiled ? new Uint8Array(0) : fs.readFileSync(file), { headers: { 'content-type': type } });
   };
   const maxBytes = workerData.memoryMb * 1024 * 1024;
@@ -100,8 +104,8 @@ function hardenRealm() {
 const HARNESS = __HARNESS__;
 const PRELOAD = __PRELOAD__;
 
-/** Loads Pyodide from the compiled module and snapshot in workerData when there are, else cold. */
-async function boot(loadPyodide) {
+/** Loads Pyodide from the compiled module and snapshot of the boot message when there are, else cold. */
+async function boot(loadPyodide, data) {
   const base = {
     indexURL: pathToFileURL(dir + '/').href,
     jsglobals: Object.create(null),
@@ -110,9 +114,10 @@ async function boot(loadPyodide) {
     stderr: () => {},
     packages: [],
   };
-  const { wasmModule, makeSnapshot } = workerData;
-  let snapshot = workerData.snapshot;
-  workerData.snapshot = undefined;
+  const { makeSnapshot } = data;
+  wasmModule = data.wasmModule;
+  let snapshot = data.snapshot;
+  data.snapshot = undefined;
   const instantiate = WebAssembly.instantiateStreaming;
   if (wasmModule instanceof WebAssembly.Module)
     WebAssembly.instantiateStreaming = async (_response, imports) => ({ module: wasmModule, instance: await WebAssembly.instantiate(wasmModule, imports) });
@@ -147,8 +152,13 @@ async function boot(loadPyodide) {
 
 async function main() {
   hideNode();
-  const { loadPyodide } = await import(pathToFileURL(path.join(dir, 'pyodide.mjs')).href);
-  const py = await boot(loadPyodide);
+  // Pyodide's modules load while the host compiles the wasm and reads the snapshot.
+  const [{ loadPyodide }, , data] = await Promise.all([
+    import(pathToFileURL(path.join(dir, 'pyodide.mjs')).href),
+    import(pathToFileURL(path.join(dir, 'pyodide.asm.mjs')).href),
+    booting,
+  ]);
+  const py = await boot(loadPyodide, data);
   const run = py.globals.get('_letta_run');
   const schema = py.globals.get('_letta_schema');
   const lockdown = py.globals.get('_letta_lockdown');

@@ -30,8 +30,12 @@ export interface PoolOptions {
   label: string;
   /** Worker source (CJS, run with `eval: true`). */
   source: () => string;
-  /** Data of each new worker (a function: asked at every spawn). */
-  workerData: Record<string, unknown> | (() => Record<string, unknown>);
+  workerData: Record<string, unknown>;
+  /**
+   * Sent to each new worker as its first message (`{boot}`) once resolved; the worker starts
+   * meanwhile (the Python worker: the compiled wasm and the snapshot, see `python-boot.ts`).
+   */
+  bootData?: (() => Promise<Record<string, unknown>>) | undefined;
   /** A notice a worker sent before it was ready (later ones are dropped). */
   onNotice?: ((notice: Record<string, unknown>) => void) | undefined;
   /** A worker ended (or was replaced) before it was ready. */
@@ -177,15 +181,17 @@ export class SandboxPool {
       execArgv: [],
       stdout: true,
       stderr: true,
-      workerData: {
-        ...(typeof this.options.workerData === 'function'
-          ? this.options.workerData()
-          : this.options.workerData),
-        bridge: shared,
-      },
+      workerData: { ...this.options.workerData, bridge: shared },
       resourceLimits: { maxOldGenerationSizeMb: this.options.heapMb, maxYoungGenerationSizeMb: 16 },
     });
     worker.unref();
+    const bootData = this.options.bootData;
+    if (bootData)
+      void bootData()
+        .catch(() => ({}))
+        .then((boot) => {
+          if (slot.alive) worker.postMessage({ boot });
+        });
     worker.stdout.resume();
     worker.stderr.resume();
     const slot: Slot = { worker, busy: false, alive: true, ready: Promise.resolve(), shared };

@@ -122,8 +122,6 @@ const COMMONJS_PRELUDE = 'var module = { exports: {} }; var exports = module.exp
 
 export class ToolSandbox {
   private python: SandboxPool | undefined;
-  private pythonStarting: Promise<SandboxPool> | undefined;
-  private closed = false;
   /** The compiled wasm and memory snapshot Python workers boot from. */
   readonly pythonBoot: PythonBoot;
   private js: SandboxPool | undefined;
@@ -150,16 +148,22 @@ export class ToolSandbox {
     };
   }
 
-  /** The Python pool, created once the wasm is compiled and the snapshot read. */
-  private pythonPool(): Promise<SandboxPool> {
-    this.pythonStarting ??= this.pythonBoot.prepare().then(() => {
+  /** The Python pool: its workers start at once and get the wasm and snapshot when ready. */
+  private pythonPool(): SandboxPool {
+    if (!this.python) {
       const require = createRequire(import.meta.url);
       const boot = this.pythonBoot;
-      const pyodideDir = dirname(require.resolve('pyodide/package.json'));
       this.python = new SandboxPool({
         label: 'Python',
         source: pythonWorkerSource,
-        workerData: () => ({ pyodideDir, memoryMb: this.config.memoryMb, ...boot.next() }),
+        workerData: {
+          pyodideDir: dirname(require.resolve('pyodide/package.json')),
+          memoryMb: this.config.memoryMb,
+        },
+        bootData: async () => {
+          await boot.prepare();
+          return { ...boot.next() };
+        },
         onNotice: (notice) => {
           if (notice.snapshot instanceof Uint8Array) boot.accept(notice.snapshot);
           else if (notice.snapshotFailed !== undefined) boot.reject();
@@ -169,20 +173,17 @@ export class ToolSandbox {
         heapMb: 128,
         ...this.bridge(),
       });
-      if (this.closed) void this.python.close();
-      return this.python;
-    });
-    return this.pythonStarting;
+    }
+    return this.python;
   }
 
   /** Starts the Python workers now (in the background is fine). */
-  async warm(): Promise<void> {
-    await (await this.pythonPool()).warm();
+  warm(): Promise<void> {
+    return this.pythonPool().warm();
   }
 
   async runPython(job: SandboxRun): Promise<SandboxResult> {
-    const pool = await this.pythonPool();
-    const r = await pool.run(
+    const r = await this.pythonPool().run(
       {
         op: 'run',
         source: job.source,
@@ -253,14 +254,12 @@ export class ToolSandbox {
    * have been tampered with.
    */
   async pythonSchema(source: string, owner?: string): Promise<PythonSchema> {
-    const pool = await this.pythonPool();
-    const r = await pool.run({ op: 'schema', source }, this.config.timeoutMs, owner ?? '');
+    const r = await this.pythonPool().run({ op: 'schema', source }, this.config.timeoutMs, owner ?? '');
     if (!r.ok) return { error: r.error ?? 'sandbox failed' };
     return JSON.parse(String(r.reply)) as PythonSchema;
   }
 
   async close(): Promise<void> {
-    this.closed = true;
     await Promise.all([this.python?.close(), this.js?.close(), this.fetcher?.close()]);
   }
 }
