@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SandboxPool } from '../src/runtime/tools/sandbox/sandbox-pool.js';
 import { sandboxConfigFromEnv, ToolSandbox } from '../src/runtime/tools/sandbox/tool-sandbox.js';
 
 const SECRET = 'snapshot-secret-5c1d';
@@ -128,4 +129,35 @@ describe('Python sandbox: boot from a memory snapshot', () => {
     expect(escape.status).toBe('error');
     expect(leaks(escape)).toBe(false);
   }, 120_000);
+});
+
+describe('Sandbox pool: boot notices', () => {
+  it('takes notices (the snapshot) only while a worker boots, never once guest code may run', async () => {
+    const seen: unknown[] = [];
+    const pool = new SandboxPool({
+      label: 'Test',
+      source: () => `
+        const { parentPort } = require('node:worker_threads');
+        parentPort.once('message', (m) => {
+          parentPort.postMessage({ notice: { boot: m.boot.n } });
+          parentPort.postMessage({ ready: true });
+          parentPort.on('message', (job) => {
+            parentPort.postMessage({ notice: { late: true } });
+            parentPort.postMessage({ id: job.id, reply: 'ok' });
+          });
+        });`,
+      workerData: {},
+      bootData: async () => ({ n: 7 }),
+      onNotice: (notice) => seen.push(notice),
+      size: 1,
+      heapMb: 32,
+    });
+    try {
+      expect(await pool.run({}, 10_000)).toEqual({ ok: true, reply: 'ok' });
+      expect(await pool.run({}, 10_000)).toEqual({ ok: true, reply: 'ok' });
+      expect(seen).toEqual([{ boot: 7 }]);
+    } finally {
+      await pool.close();
+    }
+  });
 });
