@@ -37,12 +37,15 @@ function leaks(r: { result: string | null; stdout: string; stderr: string }): bo
 describe('Python sandbox: boot from a memory snapshot', () => {
   let file = '';
 
-  it('the first worker boots normally and writes the snapshot to the cache directory', async () => {
+  it('the first worker boots normally and writes the snapshot to the cache directory (older ones go)', async () => {
+    const stale = join(cacheDir, 'pyodide-0.0.1-0123456789abcdef.snapshot');
+    writeFileSync(stale, 'an older version');
     const first = sandbox();
     file = first.pythonBoot.file ?? '';
     expect(file.startsWith(cacheDir)).toBe(true);
     expect((await first.runPython(add)).result).toBe('5');
     expect(existsSync(file)).toBe(true);
+    expect(existsSync(stale)).toBe(false);
     expect(first.pythonBoot.hasSnapshot()).toBe(true);
   }, 120_000);
 

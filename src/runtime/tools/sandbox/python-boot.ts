@@ -13,15 +13,16 @@
  *   JS realm, where the isolation lives, is never part of it.
  *
  * On disk (`cacheDir`, LETTA_HOME/cache): `pyodide-<version>-<key>.snapshot`, the key a hash of
- * the harness and the preloaded modules, written atomically (temporary file, then rename), with
+ * the worker's source (its boot options, the harness and the preloaded modules), written atomically (temporary file, then rename), with
  * a SHA-256 of its body checked on read. A missing, corrupt or foreign file (or one Pyodide
- * refuses) is deleted and the workers boot normally, and the next slow boot writes a new one.
+ * refuses) is deleted and the workers boot normally, and the next slow boot writes a new one
+ * (and deletes the snapshots of other versions).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { PYTHON_HARNESS, PYTHON_PRELOAD } from './python-harness.js';
+import { basename, dirname, join } from 'node:path';
+import { pythonWorkerSource } from './python-worker-source.js';
 
 const MAGIC = Buffer.from('LETTAPY1');
 /** The WebAssembly global (this project's TypeScript lib has its types only). */
@@ -61,10 +62,7 @@ export class PythonBoot {
     const version = String(
       (JSON.parse(readFileSync(join(pyodideDir, 'package.json'), 'utf8')) as { version?: string }).version,
     );
-    const key = createHash('sha256')
-      .update(`${version}\0${PYTHON_HARNESS}\0${PYTHON_PRELOAD}`)
-      .digest('hex')
-      .slice(0, 16);
+    const key = createHash('sha256').update(`${version}\0${pythonWorkerSource()}`).digest('hex').slice(0, 16);
     this.file = cacheDir ? join(cacheDir, `pyodide-${version}-${key}.snapshot`) : undefined;
   }
 
@@ -104,9 +102,14 @@ export class PythonBoot {
     const sum = createHash('sha256').update(image).digest();
     const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
     try {
-      mkdirSync(join(this.file, '..'), { recursive: true });
+      const dir = dirname(this.file);
+      mkdirSync(dir, { recursive: true });
       writeFileSync(tmp, Buffer.concat([MAGIC, sum, image]), { mode: 0o600 });
       renameSync(tmp, this.file);
+      // Snapshots of other Pyodide versions or harnesses are never read again.
+      const own = basename(this.file);
+      for (const name of readdirSync(dir))
+        if (name !== own && /^pyodide-.*\.snapshot$/.test(name)) rmSync(join(dir, name), { force: true });
     } catch {
       rmSync(tmp, { force: true });
     }
