@@ -126,11 +126,11 @@ describe('Python sandbox: boot from a memory snapshot', () => {
     expect(r.result).toBe('5');
     expect(s.pythonBoot.hasSnapshot()).toBe(false);
     expect(existsSync(file)).toBe(false);
-    const escape = await s.runPython({
+    const attempt = await s.runPython({
       source: 'import sys\nsys.meta_path.clear()\nimport js\nprint(js.process.env)',
     });
-    expect(escape.status).toBe('error');
-    expect(leaks(escape)).toBe(false);
+    expect(attempt.status).toBe('error');
+    expect(leaks(attempt)).toBe(false);
   }, 120_000);
 });
 
