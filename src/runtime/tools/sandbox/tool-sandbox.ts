@@ -26,7 +26,7 @@ export interface SandboxConfig {
    * When the Python workers load (LETTA_TOOL_PREWARM): `auto` (default) at start when the
    * database has Python to run (a custom Python tool, `run_code` attached), else on first use
    * (creating a Python tool is one: its schema is read in the sandbox); `1` always at start;
-   * `0` on first use. A warm worker holds about 115 MiB.
+   * `0` on first use. A warm worker holds 80 to 95 MiB.
    */
   prewarm?: 'auto' | 'always' | 'never' | undefined;
   /** Wall-clock limit of one call (LETTA_TOOL_TIMEOUT_SECONDS, default 30). */
