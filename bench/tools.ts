@@ -2,9 +2,12 @@
  * Tools benchmark (`npm run bench:tools`, under a minute):
  * - a turn that calls a warm custom Python tool vs one that calls a built-in tool (p50, p90):
  *   both turns are model → tool → model (send_message), against the scripted model, over HTTP;
- * - the first call after start: a server whose workers are still loading (asked at once), and
- *   the cold load of one worker on its own;
- * - RSS per warm worker: the RSS a pool of two adds to a process once warm, halved.
+ * - the first call after start, asked as soon as `/health` answers: on a fresh LETTA_HOME (no
+ *   memory snapshot yet: a cold Pyodide boot), then after a restart on the same home (workers
+ *   restore from the snapshot cached in LETTA_HOME/cache; once with the pool warming at start,
+ *   the database having a Python tool, and once with LETTA_TOOL_PREWARM=0, loading on demand);
+ * - in this process, a pool of two loading from the snapshot and from cold, and the RSS per warm
+ *   worker of each (the RSS the pool adds to the process once warm, halved).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,13 +38,18 @@ const json = async (url: string, method: string, body?: unknown) => {
 
 const server = await startLetta(env, 8391);
 const rssAtStart = rssMiB(server.child.pid ?? 0);
-// First call after start: the workers began loading when the server started listening.
-const t0 = performance.now();
-const first = await json(`${server.url}/v1/tools/run`, 'POST', {
-  source_code: 'def add(a: int, b: int):\n    return a + b',
-  args: { a: 1, b: 2 },
-});
-const firstMs = performance.now() - t0;
+/** `/v1/tools/run` of a small function: milliseconds and the tool return. */
+const firstCall = async (url: string) => {
+  const t0 = performance.now();
+  const r = await json(`${url}/v1/tools/run`, 'POST', {
+    source_code: 'def add(a: int, b: int):\n    return a + b',
+    args: { a: 1, b: 2 },
+  });
+  return { ms: performance.now() - t0, result: r.tool_return };
+};
+// First call after start on a fresh home: no snapshot yet, a cold boot.
+const first = await firstCall(server.url);
+const firstMs = first.ms;
 await new Promise((r) => setTimeout(r, 500));
 const rssWarm = rssMiB(server.child.pid ?? 0);
 
@@ -71,18 +79,31 @@ for (let i = 0; i < TURNS; i++) {
   builtin.push(await turn('call conversation_search'));
 }
 await stop(server.child);
+// Restarts on the same home: the snapshot is in LETTA_HOME/cache now.
+const restarted = await startLetta(env, 8391);
+const afterRestart = await firstCall(restarted.url);
+await stop(restarted.child);
+const onDemand = await startLetta({ ...env, LETTA_TOOL_PREWARM: '0' }, 8391);
+const afterRestartOnDemand = await firstCall(onDemand.url);
+await stop(onDemand.child);
 await stop(model.child);
-rmSync(home, { recursive: true, force: true });
 
-// In this process: a pool of 2 loading from cold (what a replaced worker costs before it
-// answers), and the RSS the two warm workers add.
-const rss0 = process.memoryUsage().rss;
-const sandbox = new ToolSandbox({ ...sandboxConfigFromEnv({}), workers: 2 });
-const c0 = performance.now();
-await sandbox.warm();
-const coldMs = performance.now() - c0;
-await sandbox.runPython({ source: 'def f():\n    return 1', entry: 'f' });
-const perWorkerMiB = (process.memoryUsage().rss - rss0) / 2 / 1024 / 1024;
+// In this process: a pool of 2 restored from the snapshot, then one loading from cold (no cache
+// directory: one worker makes a snapshot in memory), and the RSS the two warm workers add.
+const pool = async (cacheDir: string | undefined) => {
+  const rss0 = process.memoryUsage().rss;
+  const sandbox = new ToolSandbox({ ...sandboxConfigFromEnv({}), workers: 2, cacheDir });
+  const c0 = performance.now();
+  await sandbox.warm();
+  const loadMs = performance.now() - c0;
+  await sandbox.runPython({ source: 'def f():\n    return 1', entry: 'f' });
+  return { sandbox, loadMs, perWorkerMiB: (process.memoryUsage().rss - rss0) / 2 / 1024 / 1024 };
+};
+const restoredPool = await pool(join(home, 'cache'));
+await restoredPool.sandbox.close();
+rmSync(home, { recursive: true, force: true });
+const coldPool = await pool(undefined);
+const sandbox = coldPool.sandbox;
 const warmCalls: number[] = [];
 for (let i = 0; i < 200; i++) {
   const w = performance.now();
@@ -99,15 +120,21 @@ console.log(
   JSON.stringify(
     {
       turns: TURNS,
-      first_tool_call_after_start_ms: Math.round(firstMs),
-      first_result: first.tool_return,
-      cold_pool_of_two_load_ms: Math.round(coldMs),
+      first_tool_call_after_start_fresh_home_ms: Math.round(firstMs),
+      first_tool_call_after_restart_ms: Math.round(afterRestart.ms),
+      first_tool_call_after_restart_prewarm_0_ms: Math.round(afterRestartOnDemand.ms),
+      first_results: [first.result, afterRestart.result, afterRestartOnDemand.result],
+      restored_pool_of_two_load_ms: Math.round(restoredPool.loadMs),
+      cold_pool_of_two_load_ms: Math.round(coldPool.loadMs),
       turn_custom_python_tool_ms: { p50: f(pct(custom, 50)), p90: f(pct(custom, 90)) },
       turn_builtin_tool_ms: { p50: f(pct(builtin, 50)), p90: f(pct(builtin, 90)) },
       added_by_python_tool_p50_ms: f(pct(custom, 50) - pct(builtin, 50)),
       sandbox_call_only_ms: { p50: f(pct(warmCalls, 50)), p90: f(pct(warmCalls, 90)) },
       server_rss_mib: { at_health: Math.round(rssAtStart), after_first_call: Math.round(rssWarm) },
-      rss_per_warm_worker_mib: Math.round(perWorkerMiB),
+      rss_per_warm_worker_mib: {
+        restored: Math.round(restoredPool.perWorkerMiB),
+        cold: Math.round(coldPool.perWorkerMiB),
+      },
     },
     null,
     2,

@@ -126,7 +126,10 @@ export async function createCore(
     const providers = createProviderRegistry(options.env ?? process.env);
     const blocks = new BlockService(store, config.limits);
     const tools = new ToolService(store);
-    const sandbox = new ToolSandbox(sandboxConfigFromEnv(options.env ?? process.env, config.outboundAllow));
+    const sandbox = new ToolSandbox({
+      ...sandboxConfigFromEnv(options.env ?? process.env, config.outboundAllow),
+      cacheDir: join(config.home, 'cache'),
+    });
     const customTools = new CustomToolService(store, tools, sandbox);
     const outbound = new OutboundClient(new OutboundPolicy(config.outboundAllow));
     const mcp = new McpConnections({

@@ -30,6 +30,7 @@ export async function runServer(flags: ServerFlags): Promise<number> {
   // exclusive: this process is the server for the database (SQLite file lock; orphaned runs of a
   // killed predecessor are failed at start, then swept).
   const core = await createCore(config, log, { exclusive: true, deferTokenizer: true });
+  prewarmSandbox(core);
   let app: FastifyInstance;
   // Ask OpenAI-compatible endpoints what they serve while the app builds (model checks at agent
   // creation, the default model, the console's model list); announced when it takes a while.
@@ -58,18 +59,25 @@ export async function runServer(flags: ServerFlags): Promise<number> {
   if (core.providers.providers.length === 0) log.warn(NO_PROVIDER_WARNING);
   // The tokenizer tables load once the server answers (counts are estimated until then).
   setImmediate(() => void warmTokenizer());
-  // Load the Python sandbox's workers now, in the background, so the first tool call is warm;
-  // with `auto`, only when there is Python to run (each warm worker holds about 115 MiB).
-  const prewarm = core.customTools.sandbox.config.prewarm;
-  if (prewarm !== 'never')
-    setImmediate(async () => {
-      const wanted = prewarm === 'always' || (await core.store.tools.pythonInUse().catch(() => true));
-      if (wanted) void core.customTools.sandbox.warm();
-    });
   if (config.apiKey && config.apiKey.length < 16 && (config.auth || config.secure)) {
     log.warn('LETTA_API_KEY is shorter than 16 characters: use a long random key');
   }
   return waitForShutdown(app, core, stopTelemetry);
+}
+
+/**
+ * Loads the Python sandbox's workers now, in the background while the app builds, so the first
+ * tool call is warm (a worker restored from the cached memory snapshot is ready in about a
+ * second); with `auto`, only when there is Python to run (each warm worker holds ~100 MiB).
+ */
+function prewarmSandbox(core: Core): void {
+  const sandbox = core.customTools.sandbox;
+  if (sandbox.config.prewarm === 'never') return;
+  void (async () => {
+    const wanted =
+      sandbox.config.prewarm === 'always' || (await core.store.tools.pythonInUse().catch(() => true));
+    if (wanted) await sandbox.warm();
+  })().catch(() => undefined);
 }
 
 /** Logged at start when no model provider is configured. */

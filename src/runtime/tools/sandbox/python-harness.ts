@@ -10,6 +10,14 @@
  * fetch bridge (the real one needs sockets, which stay blocked); `Request`, `HTTPError` and
  * `URLError` behave as in the standard library for ordinary use.
  */
+/**
+ * Modules imported once a worker has booted, before the lockdown (and before a snapshot is
+ * taken, so restored workers have them at no cost): what the harness's `urllib.request` needs and
+ * what tools commonly import. They count as the worker's base modules (kept between runs).
+ */
+export const PYTHON_PRELOAD =
+  'import types, base64, email.message, urllib, urllib.error, urllib.parse, datetime, math, random, collections, typing, functools, itertools, string';
+
 export const PYTHON_HARNESS = String.raw`
 import ast as _ast, re as _re, builtins as _builtins, io as _io, json as _json, os as _os, sys as _sys, traceback as _tb
 

@@ -23,16 +23,23 @@
  *
  * Layer 2 is what holds against code that knows the runtime: layer 4 can be undone from Python
  * (e.g. `sys.meta_path.clear()`), but there is nothing left in the realm to reach.
+ *
+ * Boot (see `python-boot.ts`): the host's first message (`{boot}`, sent once it has compiled the
+ * wasm and read the snapshot; Pyodide's JS loads meanwhile) may carry a compiled `wasmModule`,
+ * which Pyodide instantiates instead of compiling, and a `snapshot`, from which CPython's memory is restored
+ * from it (harness defined, preload imported) instead of started; a snapshot Pyodide refuses
+ * is reported (`{notice: {snapshotFailed}}`) and the worker boots normally. A worker asked to
+ * make one sends `{notice: {snapshot}}` before its lockdown. Layers 1 to 4 are the same either way:
+ * layers 1 and 2 are JS (never in a snapshot), layers 3 and 4 run after every boot.
  */
 import { BRIDGE_SOURCE } from './bridge-source.js';
-import { PYTHON_HARNESS } from './python-harness.js';
+import { PYTHON_HARNESS, PYTHON_PRELOAD } from './python-harness.js';
 
 /** The worker's source, with the Python harness and the fetch bridge inlined. */
 export function pythonWorkerSource(): string {
-  return WORKER.replace('__HARNESS__', () => JSON.stringify(PYTHON_HARNESS)).replace(
-    '__BRIDGE__',
-    () => BRIDGE_SOURCE,
-  );
+  return WORKER.replace('__HARNESS__', () => JSON.stringify(PYTHON_HARNESS))
+    .replace('__PRELOAD__', () => JSON.stringify(PYTHON_PRELOAD))
+    .replace('__BRIDGE__', () => BRIDGE_SOURCE);
 }
 
 const WORKER = `
@@ -42,6 +49,9 @@ const path = require('node:path');
 const { pathToFileURL, fileURLToPath } = require('node:url');
 const g = globalThis;
 const dir = path.resolve(workerData.pyodideDir);
+/** The host's first message: \`{boot: {wasmModule?, snapshot?, makeSnapshot?}}\`. */
+const booting = new Promise((resolve) => parentPort.once('message', (m) => resolve((m && m.boot) || {})));
+let wasmModule;
 __BRIDGE__
 
 function hideNode() {
@@ -54,7 +64,9 @@ function hideNode() {
     const file = path.resolve(fileURLToPath(String(url)));
     if (!file.startsWith(dir + path.sep)) throw new Error('fetch refused: ' + String(url));
     const type = file.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream';
-    return new Response(fs.readFileSync(file), { headers: { 'content-type': type } });
+    // With a compiled module the wasm bytes are never used (see boot()): skip reading 10 MB.
+    const compiled = type === 'application/wasm' && wasmModule instanceof WebAssembly.Module;
+    return new Response(compiled ? new Uint8Array(0) : fs.readFileSync(file), { headers: { 'content-type': type } });
   };
   const maxBytes = workerData.memoryMb * 1024 * 1024;
   const grow = WebAssembly.Memory.prototype.grow;
@@ -90,19 +102,63 @@ function hardenRealm() {
 }
 
 const HARNESS = __HARNESS__;
+const PRELOAD = __PRELOAD__;
 
-async function main() {
-  hideNode();
-  const { loadPyodide } = await import(pathToFileURL(path.join(dir, 'pyodide.mjs')).href);
-  const py = await loadPyodide({
+/** Loads Pyodide from the compiled module and snapshot of the boot message when there are, else cold. */
+async function boot(loadPyodide, data) {
+  const base = {
     indexURL: pathToFileURL(dir + '/').href,
     jsglobals: Object.create(null),
     env: { HOME: '/home/pyodide' },
     stdout: () => {},
     stderr: () => {},
     packages: [],
-  });
-  py.runPython(HARNESS);
+  };
+  const { makeSnapshot } = data;
+  wasmModule = data.wasmModule;
+  let snapshot = data.snapshot;
+  data.snapshot = undefined;
+  const instantiate = WebAssembly.instantiateStreaming;
+  if (wasmModule instanceof WebAssembly.Module)
+    WebAssembly.instantiateStreaming = async (_response, imports) => ({ module: wasmModule, instance: await WebAssembly.instantiate(wasmModule, imports) });
+  try {
+    if (snapshot) {
+      try {
+        const py = await loadPyodide({ ...base, _loadSnapshot: snapshot });
+        // Pyodide keeps its options: drop the shared image (and 30 MB of reference) now.
+        try { py._api.config._loadSnapshot = undefined; } catch {}
+        return py;
+      } catch (err) {
+        parentPort.postMessage({ notice: { snapshotFailed: String(err && err.message || err) } });
+      } finally {
+        snapshot = undefined;
+      }
+    }
+    const py = await loadPyodide(makeSnapshot ? { ...base, _makeSnapshot: true } : base);
+    py.runPython(HARNESS);
+    py.runPython(PRELOAD);
+    if (makeSnapshot) {
+      let image;
+      try { image = py.makeMemorySnapshot(); } catch (err) {
+        parentPort.postMessage({ notice: { snapshotFailed: String(err && err.message || err) } });
+      }
+      if (image) parentPort.postMessage({ notice: { snapshot: image } }, [image.buffer]);
+    }
+    return py;
+  } finally {
+    WebAssembly.instantiateStreaming = instantiate;
+  }
+}
+
+async function main() {
+  hideNode();
+  // Pyodide's modules load while the host compiles the wasm and reads the snapshot.
+  const [{ loadPyodide }, , data] = await Promise.all([
+    import(pathToFileURL(path.join(dir, 'pyodide.mjs')).href),
+    import(pathToFileURL(path.join(dir, 'pyodide.asm.mjs')).href),
+    booting,
+  ]);
+  const py = await boot(loadPyodide, data);
   const run = py.globals.get('_letta_run');
   const schema = py.globals.get('_letta_schema');
   const lockdown = py.globals.get('_letta_lockdown');

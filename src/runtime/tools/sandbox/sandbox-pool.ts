@@ -18,6 +18,10 @@
  * Bridge: when `bridge` is set, each worker gets a SharedArrayBuffer; a `{bridge}` message from
  * the worker is answered by `bridge(request, deadline)` written into that buffer (see
  * `bridge-source.ts`). The answer is capped to the buffer.
+ *
+ * Notices: a worker may send `{notice}` messages while it boots (the Python worker's memory
+ * snapshot, see `python-boot.ts`); they go to `onNotice`. Once a worker is ready (guest code may
+ * run on it) its notices are ignored, so guest code can never feed anything to the next workers.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -27,6 +31,15 @@ export interface PoolOptions {
   /** Worker source (CJS, run with `eval: true`). */
   source: () => string;
   workerData: Record<string, unknown>;
+  /**
+   * Sent to each new worker as its first message (`{boot}`) once resolved; the worker starts
+   * meanwhile (the Python worker: the compiled wasm and the snapshot, see `python-boot.ts`).
+   */
+  bootData?: (() => Promise<Record<string, unknown>>) | undefined;
+  /** A notice a worker sent before it was ready (later ones are dropped). */
+  onNotice?: ((notice: Record<string, unknown>) => void) | undefined;
+  /** A worker ended (or was replaced) before it was ready. */
+  onBootFailed?: (() => void) | undefined;
   size: number;
   heapMb: number;
   /** Answers a worker's bridge request (fetch); absent: no buffer, the worker refuses itself. */
@@ -172,15 +185,37 @@ export class SandboxPool {
       resourceLimits: { maxOldGenerationSizeMb: this.options.heapMb, maxYoungGenerationSizeMb: 16 },
     });
     worker.unref();
+    const bootData = this.options.bootData;
+    if (bootData)
+      void bootData()
+        .catch(() => ({}))
+        .then((boot) => {
+          if (slot.alive) worker.postMessage({ boot });
+        });
     worker.stdout.resume();
     worker.stderr.resume();
     const slot: Slot = { worker, busy: false, alive: true, ready: Promise.resolve(), shared };
+    let booted = false;
     slot.ready = new Promise<void>((resolve, reject) => {
       worker.on(
         'message',
-        (m: { id?: number; ready?: boolean; fatal?: string; reply?: unknown; bridge?: string }) => {
+        (m: {
+          id?: number;
+          ready?: boolean;
+          fatal?: string;
+          reply?: unknown;
+          bridge?: string;
+          notice?: Record<string, unknown>;
+        }) => {
           if (m.bridge !== undefined) return void this.answerBridge(slot, m.bridge);
-          if (m.ready) return resolve();
+          if (m.notice !== undefined) {
+            if (!booted && typeof m.notice === 'object' && m.notice) this.options.onNotice?.(m.notice);
+            return;
+          }
+          if (m.ready) {
+            booted = true;
+            return resolve();
+          }
           if (m.id === undefined) return reject(new Error(m.fatal ?? 'worker failed'));
           const p = slot.pending;
           if (!p || p.id !== m.id) return;
@@ -199,6 +234,10 @@ export class SandboxPool {
         },
       );
       const died = (err: Error) => {
+        if (!booted) {
+          booted = true;
+          this.options.onBootFailed?.();
+        }
         reject(err);
         const p = slot.pending;
         if (p) {

@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { type OutboundAllow, OutboundPolicy, parseOutboundAllow } from '../../../net/index.js';
 import { jsWorkerSource } from './js-worker-source.js';
+import { PythonBoot } from './python-boot.js';
 import { pythonWorkerSource } from './python-worker-source.js';
 import { SandboxPool } from './sandbox-pool.js';
 import { parseToolHosts, ToolFetcher } from './tool-fetch.js';
@@ -25,7 +26,7 @@ export interface SandboxConfig {
    * When the Python workers load (LETTA_TOOL_PREWARM): `auto` (default) at start when the
    * database has Python to run (a custom Python tool, `run_code` attached), else on first use
    * (creating a Python tool is one: its schema is read in the sandbox); `1` always at start;
-   * `0` on first use. A warm worker holds about 115 MiB.
+   * `0` on first use. A warm worker holds 80 to 95 MiB.
    */
   prewarm?: 'auto' | 'always' | 'never' | undefined;
   /** Wall-clock limit of one call (LETTA_TOOL_TIMEOUT_SECONDS, default 30). */
@@ -43,6 +44,11 @@ export interface SandboxConfig {
   outboundAllow?: OutboundAllow | undefined;
   /** Bytes of one fetched response (LETTA_TOOL_FETCH_MAX_BYTES, default 5 MB). */
   fetchMaxBytes?: number | undefined;
+  /**
+   * Where the Python memory snapshot is kept between starts (the server: LETTA_HOME/cache);
+   * absent: it is made once per process and kept in memory (see `python-boot.ts`).
+   */
+  cacheDir?: string | undefined;
 }
 
 export interface SandboxRun {
@@ -116,10 +122,14 @@ const COMMONJS_PRELUDE = 'var module = { exports: {} }; var exports = module.exp
 
 export class ToolSandbox {
   private python: SandboxPool | undefined;
+  /** The compiled wasm and memory snapshot Python workers boot from. */
+  readonly pythonBoot: PythonBoot;
   private js: SandboxPool | undefined;
   private readonly fetcher: ToolFetcher | undefined;
 
   constructor(readonly config: SandboxConfig) {
+    const require = createRequire(import.meta.url);
+    this.pythonBoot = new PythonBoot(dirname(require.resolve('pyodide/package.json')), config.cacheDir);
     if (config.allowedHosts && config.allowedHosts.length > 0)
       this.fetcher = new ToolFetcher({
         allowedHosts: config.allowedHosts,
@@ -138,9 +148,11 @@ export class ToolSandbox {
     };
   }
 
+  /** The Python pool: its workers start at once and get the wasm and snapshot when ready. */
   private pythonPool(): SandboxPool {
     if (!this.python) {
       const require = createRequire(import.meta.url);
+      const boot = this.pythonBoot;
       this.python = new SandboxPool({
         label: 'Python',
         source: pythonWorkerSource,
@@ -148,6 +160,15 @@ export class ToolSandbox {
           pyodideDir: dirname(require.resolve('pyodide/package.json')),
           memoryMb: this.config.memoryMb,
         },
+        bootData: async () => {
+          await boot.prepare();
+          return { ...boot.next() };
+        },
+        onNotice: (notice) => {
+          if (notice.snapshot instanceof Uint8Array) boot.accept(notice.snapshot);
+          else if (notice.snapshotFailed !== undefined) boot.reject();
+        },
+        onBootFailed: () => boot.abandoned(),
         size: this.config.workers,
         heapMb: 128,
         ...this.bridge(),
