@@ -5,12 +5,13 @@
  * page, with context lines) and `semantic_search_files` (hybrid search over the folders' chunks,
  * through the {@link FileSearch} adapter the services provide).
  */
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
+
 import { nowIso } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
 import { type AgentFileView, agentFiles, MAX_FILES_OPEN } from '../file-blocks.js';
 import type { ToolEnv } from './execute-tool.js';
 import { ToolError } from './memory-edits.js';
+import { matchLines } from './regex-in-worker.js';
 
 /** Search over the chunks of the agent's folders (implemented by the folder services). */
 export interface FileSearch {
@@ -118,23 +119,35 @@ export async function openFileViews(
 export async function grepFiles(env: ToolEnv, a: Record<string, unknown>): Promise<string> {
   const pattern = typeof a.pattern === 'string' ? a.pattern : '';
   if (pattern === '') throw new ToolError("Argument 'pattern' must not be empty");
-  const re = regex(pattern, 'pattern');
-  const include = typeof a.include === 'string' && a.include !== '' ? regex(a.include, 'include') : undefined;
+  regex(pattern, 'pattern'); // a syntax error is reported before any file is read
+  const include = typeof a.include === 'string' && a.include !== '' ? a.include : undefined;
+  if (include !== undefined) regex(include, 'include');
   const context = Math.min(Math.max(Math.trunc(Number(a.context_lines ?? 1)) || 0, 0), 10);
   const offset = Math.max(Math.trunc(Number(a.offset ?? 0)) || 0, 0);
-  const views = (await agentFiles(env.store, env.ctx.org, env.agent.id)).filter(
-    (v) => !include || include.test(v.name),
-  );
+  let views = await agentFiles(env.store, env.ctx.org, env.agent.id);
+  if (include !== undefined) {
+    const [kept = []] = await matchLines(include, [views.map((v) => v.name)], REGEX_TIMEOUT_MS);
+    views = kept.map((i) => views[i] as AgentFileView);
+  }
   if (views.length === 0) return include ? `No files match '${a.include}'.` : 'No files are in your folders.';
+  const contents: string[][] = [];
+  for (const view of views) {
+    const file = await env.store.files.get(env.ctx.org, view.file.id, true);
+    contents.push(file?.content?.split('\n') ?? []);
+  }
+  // The model's pattern runs in a worker with a deadline (a pattern can backtrack for minutes).
+  const hits = await matchLines(
+    pattern,
+    contents.map((lines) => lines.map((l) => l.slice(0, 10_000))),
+    REGEX_TIMEOUT_MS,
+  );
   let total = 0;
   const files = new Set<string>();
   const out: string[] = [];
-  for (const view of views) {
-    const file = await env.store.files.get(env.ctx.org, view.file.id, true);
-    const all = file?.content?.split('\n') ?? [];
+  for (const [k, view] of views.entries()) {
+    const all = contents[k] ?? [];
     let header = false;
-    for (let i = 0; i < all.length; i++) {
-      if (!re.test((all[i] ?? '').slice(0, 10_000))) continue;
+    for (const i of hits[k] ?? []) {
       total++;
       files.add(view.name);
       if (total <= offset || total > offset + GREP_PAGE) continue;
@@ -148,7 +161,6 @@ export async function grepFiles(env: ToolEnv, a: Record<string, unknown>): Promi
       }
       out.push('');
     }
-    await yieldToLoop();
   }
   if (total === 0) return `No matches for '${pattern}' in ${views.length} file(s).`;
   const last = Math.min(total, offset + GREP_PAGE);
@@ -175,6 +187,9 @@ function findFile(views: AgentFileView[], name: string): AgentFileView {
     `No file named '${name}' in your folders${bare.length > 1 ? ' (name it as folder_name/file_name)' : ''}. Files: ${known.join(', ') || 'none'}`,
   );
 }
+
+/** How long the model's grep pattern may run (in a worker) before it is stopped. */
+const REGEX_TIMEOUT_MS = 5_000;
 
 function regex(pattern: string, arg: string): RegExp {
   if (pattern.length > 500) throw new ToolError(`Argument '${arg}' is longer than 500 characters`);
