@@ -65,14 +65,14 @@ export function patternExample(pattern: string): string | undefined {
   const fixed = FIXED_EXAMPLES.get(pattern);
   if (fixed) return fixed;
   const first = alternatives(pattern)[0] ?? '';
-  const id = /^([a-z]+)-\[0-9a-f\]\{8\}/.exec(first)?.[1];
+  const id = /^([a-z_]+)-\[0-9a-f\]\{8\}/.exec(first)?.[1];
   if (id && id in KINDS) return exampleId(id as IdPrefix);
   return /^[A-Za-z_]+$/.test(first) ? first : undefined;
 }
 
 /** One alternative of a pattern in words, or undefined when it is not an id or a literal. */
 function alternative(text: string): string | undefined {
-  const id = /^([a-z]+)-\[0-9a-f\]\{8\}/.exec(text)?.[1];
+  const id = /^([a-z_]+)-\[0-9a-f\]\{8\}/.exec(text)?.[1];
   if (id && id in KINDS) return `${KINDS[id as IdPrefix]} id like ${exampleId(id as IdPrefix)}`;
   if (/^[A-Za-z_]+$/.test(text)) return `'${text}'`;
   return undefined;
