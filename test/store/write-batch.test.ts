@@ -6,6 +6,7 @@
  * in-process work only after it committed.
  */
 import { describe, expect, it } from 'vitest';
+import { openRunSignals } from '../../src/store/run-signals.js';
 import { DIALECTS } from '../support/databases.js';
 import {
   clockNow,
@@ -18,7 +19,8 @@ import {
 } from '../support/store-fixture.js';
 
 describe.each(DIALECTS)('store: write batches (%s)', (dialect) => {
-  const { store, newOrg, seedAgent } = storeFixture(dialect);
+  const fx = storeFixture(dialect);
+  const { store, newOrg, seedAgent } = fx;
   const lease = (ms: number) => new Date(clockNow() + ms).toISOString();
 
   it('commits a step and the end of its run together, with each write’s count', async () => {
@@ -109,5 +111,17 @@ describe.each(DIALECTS)('store: write batches (%s)', (dialect) => {
       await store.writeBatch([...store.runs.insertWrites(run), ...store.runs.addStepWrites(step)]),
     ).toEqual([1, 1]);
     expect(await store.runs.listSteps(org, run.id)).toEqual([step]);
+  });
+
+  it('delivers a run signal written in a batch once the batch commits', async () => {
+    const uri = fx.db.pgUri;
+    const signals = await openRunSignals(uri, () => {});
+    try {
+      const heard = new Promise<void>((resolve) => signals.on('events', 'run-signalled', resolve));
+      await store.writeBatch([signals.sendWrite('events', 'run-signalled')]);
+      await heard; // (times out, failing the test, if the signal never comes)
+    } finally {
+      await signals.close();
+    }
   });
 });
